@@ -1,0 +1,1 @@
+// Placeholder for a module that has only headers so far.

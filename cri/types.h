@@ -1,0 +1,164 @@
+// kubenode's view of the CRI v1 objects it uses. The generated protobuf types stay inside cri/; the rest of
+// kubenode (and its fakes) work with these plain structs.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kubenode::cri {
+
+using StringMap = std::map<std::string, std::string>;
+
+struct VersionInfo {
+  std::string runtime_name;         // "containerd"
+  std::string runtime_version;      // "1.6.20~ds1"
+  std::string runtime_api_version;  // "v1"
+};
+
+struct PodSandboxMetadata {
+  std::string name;
+  std::string uid;
+  std::string ns;
+  uint32_t attempt = 0;
+  bool operator==(const PodSandboxMetadata&) const = default;
+};
+
+enum class Protocol { kTCP, kUDP, kSCTP };
+
+struct PortMapping {
+  Protocol protocol = Protocol::kTCP;
+  int32_t container_port = 0;
+  int32_t host_port = 0;
+  std::string host_ip;
+  bool operator==(const PortMapping&) const = default;
+};
+
+struct PodSandboxConfig {
+  PodSandboxMetadata metadata;
+  std::string hostname;
+  std::string log_directory;  // /var/log/pods/<ns>_<name>_<uid>
+  std::vector<PortMapping> port_mappings;
+  StringMap labels;
+  StringMap annotations;
+  bool host_network = false;
+  std::string cgroup_parent;
+};
+
+enum class SandboxState { kReady, kNotReady };
+
+struct PodSandbox {
+  std::string id;
+  PodSandboxMetadata metadata;
+  SandboxState state = SandboxState::kNotReady;
+  int64_t created_at_ns = 0;
+  StringMap labels;
+  StringMap annotations;
+};
+
+struct PodSandboxStatus {
+  std::string id;
+  PodSandboxMetadata metadata;
+  SandboxState state = SandboxState::kNotReady;
+  int64_t created_at_ns = 0;
+  std::string ip;  // primary pod IP; empty with host network
+  std::vector<std::string> additional_ips;
+  bool host_network = false;
+  StringMap labels;
+  StringMap annotations;
+};
+
+struct ContainerMetadata {
+  std::string name;
+  uint32_t attempt = 0;
+  bool operator==(const ContainerMetadata&) const = default;
+};
+
+struct KeyValue {
+  std::string key;
+  std::string value;
+  bool operator==(const KeyValue&) const = default;
+};
+
+struct Mount {
+  std::string container_path;
+  std::string host_path;
+  bool readonly = false;
+  bool operator==(const Mount&) const = default;
+};
+
+struct ContainerConfig {
+  ContainerMetadata metadata;
+  std::string image;  // image reference to run (name or resolved ID)
+  std::vector<std::string> command;
+  std::vector<std::string> args;
+  std::string working_dir;
+  std::vector<KeyValue> envs;
+  std::vector<Mount> mounts;
+  StringMap labels;
+  StringMap annotations;
+  std::string log_path;  // relative to the sandbox's log_directory
+};
+
+enum class ContainerState { kCreated, kRunning, kExited, kUnknown };
+const char* ToString(ContainerState state);  // CONTAINER_CREATED, ...
+
+struct Container {
+  std::string id;
+  std::string pod_sandbox_id;
+  ContainerMetadata metadata;
+  std::string image;
+  std::string image_ref;
+  ContainerState state = ContainerState::kUnknown;
+  int64_t created_at_ns = 0;
+  StringMap labels;
+  StringMap annotations;
+};
+
+struct ContainerStatus {
+  std::string id;
+  ContainerMetadata metadata;
+  ContainerState state = ContainerState::kUnknown;
+  int64_t created_at_ns = 0;
+  int64_t started_at_ns = 0;
+  int64_t finished_at_ns = 0;
+  int32_t exit_code = 0;
+  std::string image;
+  std::string image_ref;
+  std::string reason;   // e.g. "Completed", "Error", "OOMKilled"
+  std::string message;
+  StringMap labels;
+  StringMap annotations;
+  std::string log_path;  // absolute
+};
+
+struct ExecResult {
+  std::string stdout_data;
+  std::string stderr_data;
+  int32_t exit_code = 0;
+};
+
+struct Image {
+  std::string id;
+  std::vector<std::string> repo_tags;
+  std::vector<std::string> repo_digests;
+  uint64_t size = 0;
+};
+
+// Filters for List calls; empty fields match everything.
+struct SandboxFilter {
+  std::string id;
+  std::optional<SandboxState> state;
+  StringMap label_selector;
+};
+
+struct ContainerFilter {
+  std::string id;
+  std::string pod_sandbox_id;
+  std::optional<ContainerState> state;
+  StringMap label_selector;
+};
+
+}  // namespace kubenode::cri
