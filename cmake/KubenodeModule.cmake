@@ -1,7 +1,7 @@
 # kubenode_module(NAME DEPS...): a static library kubenode_NAME (alias kubenode::NAME) from the .cc files
 # in the current directory. Sources are globbed so that adding a file to a module needs no CMake edit.
 function(kubenode_module name)
-  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
   if(NOT sources)
     set(sources ${PROJECT_SOURCE_DIR}/cmake/empty.cc)
   endif()
@@ -11,10 +11,10 @@ function(kubenode_module name)
   target_link_libraries(kubenode_${name} PUBLIC ${ARGN})
 endfunction()
 
-# kubenode_tests(NAME LABEL DEPS...): one gtest binary from the *_test.cc files in the current directory,
+# kubenode_tests(NAME LABEL DEPS...): one gtest binary from the *_test.cc files below the current directory,
 # each TEST its own CTest entry carrying LABEL (unit, e2e or netns).
 function(kubenode_tests name label)
-  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc)
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc)
   if(NOT sources)
     return()
   endif()
