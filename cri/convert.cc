@@ -1,0 +1,191 @@
+#include "cri/convert.h"
+
+namespace kubenode::cri {
+namespace {
+
+namespace v1 = runtime::v1;
+
+void CopyMap(const StringMap& in, google::protobuf::Map<std::string, std::string>* out) {
+  for (const auto& [k, v] : in) (*out)[k] = v;
+}
+
+StringMap FromMap(const google::protobuf::Map<std::string, std::string>& in) {
+  return StringMap(in.begin(), in.end());
+}
+
+v1::Protocol ToProto(Protocol p) {
+  switch (p) {
+    case Protocol::kUDP: return v1::UDP;
+    case Protocol::kSCTP: return v1::SCTP;
+    case Protocol::kTCP: break;
+  }
+  return v1::TCP;
+}
+
+v1::ContainerState ToProto(ContainerState s) {
+  switch (s) {
+    case ContainerState::kCreated: return v1::CONTAINER_CREATED;
+    case ContainerState::kRunning: return v1::CONTAINER_RUNNING;
+    case ContainerState::kExited: return v1::CONTAINER_EXITED;
+    case ContainerState::kUnknown: break;
+  }
+  return v1::CONTAINER_UNKNOWN;
+}
+
+ContainerState FromProto(v1::ContainerState s) {
+  switch (s) {
+    case v1::CONTAINER_CREATED: return ContainerState::kCreated;
+    case v1::CONTAINER_RUNNING: return ContainerState::kRunning;
+    case v1::CONTAINER_EXITED: return ContainerState::kExited;
+    default: return ContainerState::kUnknown;
+  }
+}
+
+SandboxState FromProto(v1::PodSandboxState s) {
+  return s == v1::SANDBOX_READY ? SandboxState::kReady : SandboxState::kNotReady;
+}
+
+PodSandboxMetadata FromProto(const v1::PodSandboxMetadata& m) {
+  return {m.name(), m.uid(), m.namespace_(), m.attempt()};
+}
+
+ContainerMetadata FromProto(const v1::ContainerMetadata& m) { return {m.name(), m.attempt()}; }
+
+// Host network is a property of the sandbox; containers must ask for the same namespace mode.
+v1::NamespaceMode NetworkMode(const PodSandboxConfig& sandbox) {
+  return sandbox.host_network ? v1::NODE : v1::POD;
+}
+
+}  // namespace
+
+const char* ToString(ContainerState state) {
+  switch (state) {
+    case ContainerState::kCreated: return "CONTAINER_CREATED";
+    case ContainerState::kRunning: return "CONTAINER_RUNNING";
+    case ContainerState::kExited: return "CONTAINER_EXITED";
+    case ContainerState::kUnknown: break;
+  }
+  return "CONTAINER_UNKNOWN";
+}
+
+void ToProto(const PodSandboxConfig& in, v1::PodSandboxConfig* out) {
+  auto* meta = out->mutable_metadata();
+  meta->set_name(in.metadata.name);
+  meta->set_uid(in.metadata.uid);
+  meta->set_namespace_(in.metadata.ns);
+  meta->set_attempt(in.metadata.attempt);
+  out->set_hostname(in.hostname);
+  out->set_log_directory(in.log_directory);
+  for (const PortMapping& pm : in.port_mappings) {
+    auto* p = out->add_port_mappings();
+    p->set_protocol(ToProto(pm.protocol));
+    p->set_container_port(pm.container_port);
+    p->set_host_port(pm.host_port);
+    p->set_host_ip(pm.host_ip);
+  }
+  CopyMap(in.labels, out->mutable_labels());
+  CopyMap(in.annotations, out->mutable_annotations());
+  auto* linux_config = out->mutable_linux();
+  if (!in.cgroup_parent.empty()) linux_config->set_cgroup_parent(in.cgroup_parent);
+  auto* ns = linux_config->mutable_security_context()->mutable_namespace_options();
+  ns->set_network(NetworkMode(in));
+  ns->set_pid(v1::CONTAINER);
+  ns->set_ipc(v1::POD);
+}
+
+void ToProto(const ContainerConfig& in, const PodSandboxConfig& sandbox, v1::ContainerConfig* out) {
+  out->mutable_metadata()->set_name(in.metadata.name);
+  out->mutable_metadata()->set_attempt(in.metadata.attempt);
+  out->mutable_image()->set_image(in.image);
+  for (const auto& c : in.command) out->add_command(c);
+  for (const auto& a : in.args) out->add_args(a);
+  out->set_working_dir(in.working_dir);
+  for (const KeyValue& kv : in.envs) {
+    auto* e = out->add_envs();
+    e->set_key(kv.key);
+    e->set_value(kv.value);
+  }
+  for (const Mount& m : in.mounts) {
+    auto* pm = out->add_mounts();
+    pm->set_container_path(m.container_path);
+    pm->set_host_path(m.host_path);
+    pm->set_readonly(m.readonly);
+  }
+  CopyMap(in.labels, out->mutable_labels());
+  CopyMap(in.annotations, out->mutable_annotations());
+  out->set_log_path(in.log_path);
+  auto* ns = out->mutable_linux()->mutable_security_context()->mutable_namespace_options();
+  ns->set_network(NetworkMode(sandbox));
+  ns->set_pid(v1::CONTAINER);
+  ns->set_ipc(v1::POD);
+}
+
+void ToProto(const SandboxFilter& in, v1::PodSandboxFilter* out) {
+  out->set_id(in.id);
+  if (in.state) {
+    out->mutable_state()->set_state(*in.state == SandboxState::kReady ? v1::SANDBOX_READY : v1::SANDBOX_NOTREADY);
+  }
+  CopyMap(in.label_selector, out->mutable_label_selector());
+}
+
+void ToProto(const ContainerFilter& in, v1::ContainerFilter* out) {
+  out->set_id(in.id);
+  out->set_pod_sandbox_id(in.pod_sandbox_id);
+  if (in.state) out->mutable_state()->set_state(ToProto(*in.state));
+  CopyMap(in.label_selector, out->mutable_label_selector());
+}
+
+PodSandbox FromProto(const v1::PodSandbox& in) {
+  return {in.id(), FromProto(in.metadata()), FromProto(in.state()), in.created_at(), FromMap(in.labels()),
+          FromMap(in.annotations())};
+}
+
+PodSandboxStatus FromProto(const v1::PodSandboxStatus& in) {
+  PodSandboxStatus out;
+  out.id = in.id();
+  out.metadata = FromProto(in.metadata());
+  out.state = FromProto(in.state());
+  out.created_at_ns = in.created_at();
+  out.ip = in.network().ip();
+  for (const auto& ip : in.network().additional_ips()) out.additional_ips.push_back(ip.ip());
+  out.host_network = in.linux().namespaces().options().network() == v1::NODE;
+  out.labels = FromMap(in.labels());
+  out.annotations = FromMap(in.annotations());
+  return out;
+}
+
+Container FromProto(const v1::Container& in) {
+  return {in.id(),          in.pod_sandbox_id(),      FromProto(in.metadata()),    in.image().image(),
+          in.image_ref(),   FromProto(in.state()),    in.created_at(),             FromMap(in.labels()),
+          FromMap(in.annotations())};
+}
+
+ContainerStatus FromProto(const v1::ContainerStatus& in) {
+  ContainerStatus out;
+  out.id = in.id();
+  out.metadata = FromProto(in.metadata());
+  out.state = FromProto(in.state());
+  out.created_at_ns = in.created_at();
+  out.started_at_ns = in.started_at();
+  out.finished_at_ns = in.finished_at();
+  out.exit_code = in.exit_code();
+  out.image = in.image().image();
+  out.image_ref = in.image_ref();
+  out.reason = in.reason();
+  out.message = in.message();
+  out.labels = FromMap(in.labels());
+  out.annotations = FromMap(in.annotations());
+  out.log_path = in.log_path();
+  return out;
+}
+
+Image FromProto(const v1::Image& in) {
+  Image out;
+  out.id = in.id();
+  out.repo_tags.assign(in.repo_tags().begin(), in.repo_tags().end());
+  out.repo_digests.assign(in.repo_digests().begin(), in.repo_digests().end());
+  out.size = in.size();
+  return out;
+}
+
+}  // namespace kubenode::cri
