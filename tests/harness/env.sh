@@ -1,4 +1,3 @@
-  [[ $DIR != *['\"\\[:space:]]* ]] || die "the directory path must not contain quotes, backslashes or spaces: $DIR"
 #!/usr/bin/env bash
 # kubenode test environment: a private containerd (CRI) + a local image registry, per directory.
 #
@@ -31,6 +30,9 @@ usage() { echo "usage: $0 up DIR | down DIR" >&2; exit 2; }
 setup_names() {
   DIR=$(realpath -m -- "$1")
   [[ $DIR != / ]] || die "refusing to use / as the environment directory"
+  case $DIR in
+    *[\'\"\\[:space:]]*) die "the directory path must not contain quotes, backslashes or blanks: $DIR" ;;
+  esac
   HASH=$(printf '%s' "$DIR" | sha256sum | cut -c1-6)
   BRIDGE="kn$HASH"
   CNI_NETWORK="kubenode-$HASH"
