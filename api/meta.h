@@ -1,13 +1,16 @@
 // Types shared by every object: metadata and the small value types of the core/v1 schema.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace kubenode::api {
 
 using Labels = std::map<std::string, std::string>;
+using Time = std::chrono::system_clock::time_point;
 
 struct ObjectMeta {
   std::string name;
@@ -15,6 +18,7 @@ struct ObjectMeta {
   std::string uid;
   Labels labels;
   Labels annotations;
+  std::optional<Time> creation_timestamp;  // metadata.creationTimestamp; unset in manifests
   bool operator==(const ObjectMeta&) const = default;
 };
 

@@ -1,0 +1,56 @@
+// Manifests to objects: multi-document YAML (or JSON, which is YAML) holding core/v1 Pods and Services,
+// decoded, defaulted and validated like the API server would, with every error naming file, document,
+// line and field.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "api/field_errors.h"
+#include "api/field_lines.h"
+#include "api/pod.h"
+#include "api/service.h"
+#include "base/status.h"
+
+namespace kubenode::api {
+
+struct DecodeOptions {
+  // Reject fields kubenode does not know (upstream "strict decoding"). Objects read from an API server
+  // carry status, managedFields and fields kubenode does not model: decode those with strict = false.
+  bool strict = true;
+  // Run Validate() after ApplyDefaults(). Objects from an API server were validated there already.
+  bool validate = true;
+};
+
+struct ManifestObject {
+  std::string file;
+  int document = 0;  // index of the YAML document in the file, from 0
+  int line = 0;      // 1-based line where the document's object starts
+  std::variant<Pod, Service> object;
+};
+
+// Decodes every non-empty document of `yaml_text`. `file` only names the source in messages. Errors of
+// all documents are returned together, one per line:
+//   <file>: document <n>, line <l>: <field.path>: <message>
+//   <file>: line <l>: invalid YAML: <parser message>
+Result<std::vector<ManifestObject>> DecodeManifests(std::string_view yaml_text, const std::string& file,
+                                                    const DecodeOptions& options = {});
+
+// One object decoded from a parsed document, before defaults and validation. `errors` holds type errors
+// and (strict) unknown fields; `lines` says where each field was written.
+template <typename T>
+struct Decoded {
+  T object;
+  FieldLines lines;
+  FieldErrors errors;
+};
+
+// `root` is the document's mapping (apiVersion and kind are accepted and not checked here).
+Decoded<Pod> DecodePod(const YAML::Node& root, const DecodeOptions& options = {});
+Decoded<Service> DecodeService(const YAML::Node& root, const DecodeOptions& options = {});
+
+}  // namespace kubenode::api

@@ -1,0 +1,195 @@
+#include "api/names.h"
+
+#include <arpa/inet.h>
+
+#include <map>
+#include <regex>
+
+namespace kubenode::api {
+namespace {
+
+constexpr char kDNS1123LabelFmt[] = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+constexpr char kDNS1123SubdomainFmt[] = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+constexpr char kDNS1035LabelFmt[] = "[a-z]([-a-z0-9]*[a-z0-9])?";
+constexpr char kQualifiedNameFmt[] = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+constexpr char kLabelValueFmt[] = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
+constexpr char kEnvVarNameFmt[] = "[-._a-zA-Z][-._a-zA-Z0-9]*";
+constexpr char kHTTPHeaderNameFmt[] = "[-A-Za-z0-9]+";
+
+bool Matches(std::string_view value, const char* fmt) {
+  // Formats are fixed, so each regex is compiled once; regex_match anchors like upstream's ^...$.
+  static thread_local std::map<const char*, std::regex> cache;
+  auto it = cache.find(fmt);
+  if (it == cache.end()) it = cache.emplace(fmt, std::regex(fmt)).first;
+  return std::regex_match(value.begin(), value.end(), it->second);
+}
+
+std::string MaxLenError(size_t length) { return "must be no more than " + std::to_string(length) + " characters"; }
+
+// upstream RegexError: "<msg> (e.g. 'a',  or 'b', regex used for validation is '<fmt>')".
+std::string RegexError(std::string msg, const char* fmt, std::initializer_list<const char*> examples) {
+  msg += " (e.g. ";
+  bool first = true;
+  for (const char* example : examples) {
+    if (!first) msg += " or ";
+    first = false;
+    msg += "'";
+    msg += example;
+    msg += "', ";
+  }
+  msg += "regex used for validation is '";
+  msg += fmt;
+  msg += "')";
+  return msg;
+}
+
+constexpr char kDNS1123LabelErr[] =
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and "
+    "end with an alphanumeric character";
+constexpr char kDNS1123SubdomainErr[] =
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "
+    "start and end with an alphanumeric character";
+constexpr char kDNS1035LabelErr[] =
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic "
+    "character, and end with an alphanumeric character";
+constexpr char kQualifiedNameErr[] =
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
+    "character";
+constexpr char kLabelValueErr[] =
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
+    "start and end with an alphanumeric character";
+constexpr char kEnvVarNameErr[] =
+    "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and "
+    "must not start with a digit";
+
+}  // namespace
+
+std::vector<std::string> IsDNS1123Label(std::string_view value) {
+  std::vector<std::string> errs;
+  if (value.size() > 63) errs.push_back(MaxLenError(63));
+  if (!Matches(value, kDNS1123LabelFmt)) {
+    if (Matches(value, kDNS1123SubdomainFmt)) {
+      errs.push_back("must not contain dots");
+    } else {
+      errs.push_back(RegexError(kDNS1123LabelErr, kDNS1123LabelFmt, {"my-name", "123-abc"}));
+    }
+  }
+  return errs;
+}
+
+std::vector<std::string> IsDNS1123Subdomain(std::string_view value) {
+  std::vector<std::string> errs;
+  if (value.size() > 253) errs.push_back(MaxLenError(253));
+  if (!Matches(value, kDNS1123SubdomainFmt)) {
+    errs.push_back(RegexError(kDNS1123SubdomainErr, kDNS1123SubdomainFmt, {"example.com"}));
+  }
+  return errs;
+}
+
+std::vector<std::string> IsDNS1035Label(std::string_view value) {
+  std::vector<std::string> errs;
+  if (value.size() > 63) errs.push_back(MaxLenError(63));
+  if (!Matches(value, kDNS1035LabelFmt)) {
+    errs.push_back(RegexError(kDNS1035LabelErr, kDNS1035LabelFmt, {"my-name", "abc-123"}));
+  }
+  return errs;
+}
+
+std::vector<std::string> IsQualifiedName(std::string_view value) {
+  std::vector<std::string> errs;
+  std::string_view name = value;
+  size_t slash = value.find('/');
+  if (slash != std::string_view::npos) {
+    if (value.find('/', slash + 1) != std::string_view::npos) {
+      errs.push_back("a valid label key " +
+                     RegexError(kQualifiedNameErr, kQualifiedNameFmt, {"MyName", "my.name", "123-abc"}) +
+                     " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
+      return errs;
+    }
+    std::string_view prefix = value.substr(0, slash);
+    name = value.substr(slash + 1);
+    if (prefix.empty()) {
+      errs.push_back("prefix part must be non-empty");
+    } else {
+      for (auto& msg : IsDNS1123Subdomain(prefix)) errs.push_back("prefix part " + msg);
+    }
+  }
+  if (name.empty()) {
+    errs.push_back("name part must be non-empty");
+  } else if (name.size() > 63) {
+    errs.push_back("name part " + MaxLenError(63));
+  }
+  if (!Matches(name, kQualifiedNameFmt)) {
+    errs.push_back("name part " + RegexError(kQualifiedNameErr, kQualifiedNameFmt, {"MyName", "my.name", "123-abc"}));
+  }
+  return errs;
+}
+
+std::vector<std::string> IsValidLabelValue(std::string_view value) {
+  std::vector<std::string> errs;
+  if (value.size() > 63) errs.push_back(MaxLenError(63));
+  if (!Matches(value, kLabelValueFmt)) {
+    errs.push_back(RegexError(kLabelValueErr, kLabelValueFmt, {"MyValue", "my_value", "12345"}));
+  }
+  return errs;
+}
+
+std::vector<std::string> IsValidPortName(std::string_view value) {
+  std::vector<std::string> errs;
+  if (value.size() > 15) errs.push_back(MaxLenError(15));
+  if (!Matches(value, "[-a-z0-9]+")) {
+    errs.push_back("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+  }
+  if (value.find_first_of("abcdefghijklmnopqrstuvwxyz") == std::string_view::npos) {
+    errs.push_back("must contain at least one letter (a-z)");
+  }
+  if (value.find("--") != std::string_view::npos) errs.push_back("must not contain consecutive hyphens");
+  if (!value.empty() && (value.front() == '-' || value.back() == '-')) {
+    errs.push_back("must not begin or end with a hyphen");
+  }
+  return errs;
+}
+
+std::vector<std::string> IsValidPortNum(int64_t port) {
+  if (port >= 1 && port <= 65535) return {};
+  return {"must be between 1 and 65535, inclusive"};
+}
+
+std::vector<std::string> IsEnvVarName(std::string_view value) {
+  std::vector<std::string> errs;
+  if (!Matches(value, kEnvVarNameFmt)) {
+    errs.push_back(RegexError(kEnvVarNameErr, kEnvVarNameFmt, {"my.env-name", "MY_ENV.NAME", "MyEnvName1"}));
+  }
+  if (value == ".") {
+    errs.push_back("must not be '.'");
+  } else if (value == "..") {
+    errs.push_back("must not be '..'");
+  } else if (value.starts_with("..")) {
+    errs.push_back("must not start with '..'");
+  }
+  return errs;
+}
+
+std::vector<std::string> IsHTTPHeaderName(std::string_view value) {
+  if (Matches(value, kHTTPHeaderNameFmt)) return {};
+  return {RegexError("a valid HTTP header must consist of alphanumeric characters or '-'", kHTTPHeaderNameFmt,
+                     {"X-Header-Name"})};
+}
+
+bool IsIPv4Address(std::string_view value) {
+  if (value.empty() || value.size() > 15) return false;
+  // inet_pton accepts exactly four decimal octets; leading zeros are rejected like Go's netip.
+  std::string text(value);
+  in_addr addr;
+  if (inet_pton(AF_INET, text.c_str(), &addr) != 1) return false;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('.', start);
+    if (end == std::string::npos) end = text.size();
+    if (end - start > 1 && text[start] == '0') return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+}  // namespace kubenode::api
