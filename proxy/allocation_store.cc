@@ -1,0 +1,165 @@
+#include "proxy/allocation_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+namespace kubenode::proxy {
+
+namespace {
+
+constexpr int kVersion = 1;
+
+std::string ProtocolName(api::Protocol protocol) {
+  switch (protocol) {
+    case api::Protocol::kTCP: return "TCP";
+    case api::Protocol::kUDP: return "UDP";
+    case api::Protocol::kSCTP: return "SCTP";
+  }
+  return "TCP";
+}
+
+bool ParseProtocol(const std::string& name, api::Protocol* protocol) {
+  if (name == "TCP") *protocol = api::Protocol::kTCP;
+  else if (name == "UDP") *protocol = api::Protocol::kUDP;
+  else if (name == "SCTP") *protocol = api::Protocol::kSCTP;
+  else return false;
+  return true;
+}
+
+std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+Status WriteAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::Error(Errno("write"));
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status();
+}
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+}  // namespace
+
+std::string AllocationsToJson(const AllocationMap& allocations) {
+  nlohmann::ordered_json services = nlohmann::ordered_json::object();
+  for (const auto& [key, allocation] : allocations) {
+    nlohmann::ordered_json ports = nlohmann::ordered_json::array();
+    for (const NodePortAllocation& port : allocation.node_ports) {
+      ports.push_back({{"name", port.port_name}, {"protocol", ProtocolName(port.protocol)}, {"nodePort", port.node_port}});
+    }
+    services[key] = {{"clusterIP", allocation.cluster_ip}, {"nodePorts", ports}};
+  }
+  nlohmann::ordered_json doc = {{"version", kVersion}, {"services", services}};
+  // Replace rather than throw on names that are not UTF-8: the file must always be writable.
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+// Every access checks the type first: nlohmann's get/value throw on a mismatch, and a hand-edited or
+// truncated state file must come back as an error, not an exception.
+Result<AllocationMap> AllocationsFromJson(const std::string& text) {
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) return Status::Error("not a JSON object");
+  auto version = doc.find("version");
+  if (version == doc.end() || !version->is_number_integer() || version->get<int>() != kVersion) {
+    return Status::Error("unsupported version " + (version == doc.end() ? std::string("<none>") : version->dump()));
+  }
+  AllocationMap allocations;
+  auto services = doc.find("services");
+  if (services == doc.end()) return allocations;
+  if (!services->is_object()) return Status::Error("services: not an object");
+  for (const auto& [key, entry] : services->items()) {
+    std::string where = "services[" + key + "]";
+    if (!entry.is_object()) return Status::Error(where + ": not an object");
+    ServiceAllocation allocation;
+    if (auto ip = entry.find("clusterIP"); ip != entry.end()) {
+      if (!ip->is_string()) return Status::Error(where + ".clusterIP: not a string");
+      allocation.cluster_ip = ip->get<std::string>();
+    }
+    if (auto ports = entry.find("nodePorts"); ports != entry.end()) {
+      if (!ports->is_array()) return Status::Error(where + ".nodePorts: not an array");
+      for (const nlohmann::json& port : *ports) {
+        NodePortAllocation np;
+        auto name = port.is_object() ? port.find("name") : port.end();
+        auto protocol = port.is_object() ? port.find("protocol") : port.end();
+        auto number = port.is_object() ? port.find("nodePort") : port.end();
+        bool valid = port.is_object() && name != port.end() && name->is_string() && protocol != port.end() &&
+                     protocol->is_string() && ParseProtocol(protocol->get<std::string>(), &np.protocol) &&
+                     number != port.end() && number->is_number_integer();
+        if (!valid) return Status::Error(where + ".nodePorts: invalid entry " + port.dump());
+        np.port_name = name->get<std::string>();
+        np.node_port = number->get<int32_t>();
+        allocation.node_ports.push_back(std::move(np));
+      }
+    }
+    allocations.emplace(key, std::move(allocation));
+  }
+  return allocations;
+}
+
+Result<AllocationMap> FileAllocationStore::Load() {
+  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return AllocationMap{};
+    return Status::Error(Errno("open " + path_));
+  }
+  std::string text;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      Status failed = Status::Error(Errno("read " + path_));
+      ::close(fd);
+      return failed;
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  Result<AllocationMap> allocations = AllocationsFromJson(text);
+  if (!allocations.ok()) return allocations.status().WithContext(path_);
+  return allocations;
+}
+
+Status FileAllocationStore::Save(const AllocationMap& allocations) {
+  const std::string tmp = path_ + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Error(Errno("open " + tmp));
+  Status written = WriteAll(fd, AllocationsToJson(allocations));
+  if (written.ok() && ::fsync(fd) != 0) written = Status::Error(Errno("fsync"));
+  if (::close(fd) != 0 && written.ok()) written = Status::Error(Errno("close"));
+  if (!written.ok()) {
+    ::unlink(tmp.c_str());
+    return written.WithContext(tmp);
+  }
+  if (::rename(tmp.c_str(), path_.c_str()) != 0) {
+    Status renamed = Status::Error(Errno("rename " + tmp + " to " + path_));
+    ::unlink(tmp.c_str());
+    return renamed;
+  }
+  // The rename is durable only once the directory entry is on disk.
+  std::string dir = DirName(path_);
+  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return Status::Error(Errno("open " + dir));
+  int synced = ::fsync(dir_fd);
+  ::close(dir_fd);
+  if (synced != 0) return Status::Error(Errno("fsync " + dir));
+  return Status();
+}
+
+}  // namespace kubenode::proxy

@@ -1,0 +1,62 @@
+// Fills in what a Service manifest may leave out and upstream's apiserver would allocate: spec.clusterIP and
+// spec.ports[*].nodePort. Values written in the manifest are honoured if free and in range; values left out
+// are taken from the Service's previous allocation (by port name, like upstream's patchAllocatedValues) and
+// only otherwise picked at random, so that a Service keeps its IP and ports across edits and restarts.
+// A conflict fails the later Service and names the one holding the value; the holder is unaffected.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "api/service.h"
+#include "base/status.h"
+#include "proxy/allocation_store.h"
+#include "proxy/cluster_ip_allocator.h"
+#include "proxy/node_port_allocator.h"
+
+namespace kubenode::proxy {
+
+struct ServiceAllocatorOptions {
+  std::string cluster_ip_range = kDefaultServiceClusterIPRange;  // --service-cluster-ip-range
+  std::string node_port_range = kDefaultServiceNodePortRange;    // --service-node-port-range
+  std::optional<uint64_t> seed;  // random picks; unset: seeded from std::random_device
+};
+
+class ServiceAllocator {
+ public:
+  // Parses the ranges and re-takes everything `store` remembers. Remembered values outside the (possibly
+  // changed) ranges are dropped with a warning and reallocated when their Service is next allocated.
+  static Result<std::unique_ptr<ServiceAllocator>> Create(AllocationStore* store, const ServiceAllocatorOptions& options);
+
+  // Returns `service` with spec.clusterIP and (for type NodePort) every spec.ports[i].nodePort set, and
+  // remembers them under "namespace/name". Calling it again for the same Service is an update: values that
+  // are no longer used are released. On error nothing changes. Headless Services ("None") get no IP.
+  Result<api::Service> Allocate(const api::Service& service);
+  // Frees everything held by namespace/name. OK if it holds nothing.
+  Status Release(const std::string& ns, const std::string& name);
+  // Frees the allocations of every Service not in `keep` ("namespace/name"): those deleted while kubenode
+  // was not running. Returns the keys released.
+  Result<std::vector<std::string>> ReleaseAllExcept(const std::set<std::string>& keep);
+
+  std::optional<ServiceAllocation> Get(const std::string& ns, const std::string& name) const;
+  const IPv4Cidr& cluster_ip_range() const { return cluster_ips_.cidr(); }
+  const PortRange& node_port_range() const { return node_ports_.port_range(); }
+
+ private:
+  ServiceAllocator(AllocationStore* store, ClusterIPAllocator cluster_ips, NodePortAllocator node_ports);
+  void Restore(const AllocationMap& saved);
+  void Free(const ServiceAllocation& allocation);
+
+  AllocationStore* store_;
+  mutable std::mutex mu_;
+  ClusterIPAllocator cluster_ips_;
+  NodePortAllocator node_ports_;
+  AllocationMap allocations_;
+};
+
+}  // namespace kubenode::proxy
