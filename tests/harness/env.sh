@@ -382,6 +382,12 @@ EOF
 
 write_containerd_config() {
   mkdir -p "$CTRD_ROOT" "$CTRD_STATE" "$RUNC_ROOT"
+  local h
+  for h in docker.io "127.0.0.1:$PORT" _default; do
+    mkdir -p "$DIR/certs.d/$h"
+    printf 'server = "http://127.0.0.1:%s"\n\n[host."http://127.0.0.1:%s"]\n  capabilities = ["pull", "resolve"]\n' \
+      "$PORT" "$PORT" > "$DIR/certs.d/$h/hosts.toml"
+  done
   cat > "$CTRD_CONFIG" <<EOF
 # kubenode test containerd (tests/harness/env.sh): everything lives under $DIR.
 version = 2
@@ -436,12 +442,10 @@ disabled_plugins = [
           Root = "$RUNC_ROOT"
           SystemdCgroup = false
 
+    # Registry hosts in hosts.toml form (certs.d): docker.io, 127.0.0.1:PORT and every other
+    # registry (_default) go to the local registry only, never to the internet.
     [plugins."io.containerd.grpc.v1.cri".registry]
-      [plugins."io.containerd.grpc.v1.cri".registry.mirrors]
-        [plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]
-          endpoint = ["http://127.0.0.1:$PORT"]
-        [plugins."io.containerd.grpc.v1.cri".registry.mirrors."127.0.0.1:$PORT"]
-          endpoint = ["http://127.0.0.1:$PORT"]
+      config_path = "$DIR/certs.d"
 EOF
 }
 
