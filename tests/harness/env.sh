@@ -22,6 +22,12 @@ CNI_BIN_DIR=/usr/lib/cni
 MARKER=.kubenode-harness
 
 log() { echo "env.sh: $*" >&2; }
+# step TEXT: with KUBENODE_HARNESS_VERBOSE=1, logs TEXT with the time since the script started.
+step() {
+  [[ ${KUBENODE_HARNESS_VERBOSE:-0} == 1 ]] || return 0
+  log "[$(awk -v a="$T_START" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')s] $*"
+}
+T_START=$EPOCHREALTIME
 die() { echo "env.sh: error: $*" >&2; exit 1; }
 usage() { echo "usage: $0 up DIR | down DIR" >&2; exit 2; }
 
@@ -49,24 +55,12 @@ setup_names() {
   CNI_CONF_DIR="$DIR/net.d"
 }
 
+# ERE-escape $1 (for pgrep).
+ere_escape() { sed 's/[][\.*^$+?(){}|/]/\\&/g' <<< "$1"; }
 # PIDs of processes whose full command line (args joined by one space) is exactly $1.
-pids_by_cmdline() {
-  local want=$1 p cmd
-  for p in /proc/[0-9]*; do
-    cmd=$(tr '\0' ' ' 2>/dev/null < "$p/cmdline") || continue
-    [[ ${cmd% } == "$want" ]] && echo "${p#/proc/}"
-  done
-  return 0
-}
+pids_by_cmdline() { pgrep -x -f -- "$(ere_escape "$1")" || true; }
 # PIDs of containerd shims serving the containerd at address $1.
-shim_pids() {
-  local addr=$1 p cmd
-  for p in /proc/[0-9]*; do
-    cmd=$(tr '\0' ' ' 2>/dev/null < "$p/cmdline") || continue
-    [[ $cmd == *containerd-shim* && " $cmd" == *" -address $addr "* ]] && echo "${p#/proc/}"
-  done
-  return 0
-}
+shim_pids() { pgrep -f -- "^[^ ]*containerd-shim[^ ]* .*-address $(ere_escape "$1")( |\$)" || true; }
 containerd_pids() { pids_by_cmdline "containerd --config $CTRD_CONFIG"; }
 registry_pids() { pids_by_cmdline "docker-registry serve $REG_CONFIG"; }
 
@@ -79,25 +73,35 @@ descendants() {
   done
 }
 
-# kill_wait SECONDS PID...: SIGTERM, wait up to SECONDS, then SIGKILL.
+# running PID: the process exists and is not a zombie.
+running() {
+  local st
+  st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $st && $st != Z ]]
+}
+
+# kill_wait SECONDS PID...: SIGTERM, wait up to SECONDS, then SIGKILL (SECONDS 0: SIGKILL at once).
 kill_wait() {
   local secs=$1 p alive i
   shift
   (($#)) || return 0
-  kill -TERM "$@" 2>/dev/null || true
-  for ((i = 0; i < secs * 10; i++)); do
-    alive=0
-    for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    ((alive)) || return 0
-    sleep 0.1
-  done
+  if ((secs > 0)); then
+    kill -TERM "$@" 2>/dev/null || true
+    for ((i = 0; i < secs * 10; i++)); do
+      alive=0
+      for p in "$@"; do running "$p" && alive=1; done
+      ((alive)) || return 0
+      sleep 0.1
+    done
+  fi
   kill -KILL "$@" 2>/dev/null || true
-  for ((i = 0; i < 30; i++)); do
+  for ((i = 0; i < 50; i++)); do
     alive=0
-    for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    for p in "$@"; do running "$p" && alive=1; done
     ((alive)) || return 0
     sleep 0.1
   done
+  log "warning: processes $* did not exit after SIGKILL"
 }
 
 port_in_use() { [[ -n $(ss -Hltn "sport = :$1" 2>/dev/null) ]]; }
@@ -137,6 +141,7 @@ cmd_down() {
   setup_names "$1"
   local ctr=(ctr --address "$SOCK" --timeout 10s) ns id p pids
 
+  step "down: tasks and containers"
   # 1. Ask containerd to kill and delete every task and container it has (all namespaces):
   #    runc then removes cgroups and the shims exit cleanly.
   if [[ -S $SOCK && -n $(containerd_pids) ]] && timeout 5 "${ctr[@]}" version >/dev/null 2>&1; then
@@ -153,10 +158,13 @@ cmd_down() {
     done
   fi
 
-  # 2. Stop containerd (only the one running with DIR's config).
+  step "down: containerd"
+  # 2. Stop containerd (only the one running with DIR's config). Everything it keeps is deleted
+  #    below, so there is nothing to shut down gracefully (SIGTERM costs ~2s): SIGKILL.
   pids=$(containerd_pids)
-  [[ -z $pids ]] || kill_wait 10 $pids
+  [[ -z $pids ]] || kill_wait 0 $pids
 
+  step "down: runc leftovers, shims"
   # 3. Whatever containers are still there (containerd was dead or hung): runc kills them and
   #    removes their cgroups; then the shims of this containerd and anything under them go.
   if [[ -d $RUNC_ROOT ]]; then
@@ -167,15 +175,21 @@ cmd_down() {
       done
     done
   fi
+  local shim_socks=()
   for p in $(shim_pids "$SOCK"); do
+    # The shim's own ttrpc socket (under /run/containerd/s): removed by the shim on a clean exit only.
+    shim_socks+=($(ss -xlpH 2>/dev/null | awk -v p="pid=$p," 'index($0, p) { print $5 }' | grep '^/run/containerd/s/' || true))
     pids="$(descendants "$p") $p"
-    kill -KILL $pids 2>/dev/null || true
+    kill_wait 0 $pids
   done
+  ((${#shim_socks[@]} == 0)) || rm -f "${shim_socks[@]}"
 
-  # 4. The registry (only the one serving DIR's config).
+  step "down: registry"
+  # 4. The registry (only the one serving DIR's config); its storage is deleted below.
   pids=$(registry_pids)
-  [[ -z $pids ]] || kill_wait 5 $pids
+  [[ -z $pids ]] || kill_wait 0 $pids
 
+  step "down: unmount"
   # 5. Unmount everything below DIR (container rootfs overlays, sandbox /dev/shm, the pods'
   #    network namespaces, which containerd keeps under its state dir here), deepest first.
   local round mounts
@@ -186,6 +200,7 @@ cmd_down() {
     while IFS= read -r p; do umount -l "$p" 2>/dev/null || true; done <<< "$mounts"
   done
 
+  step "down: network"
   # 6. Network: veths still on the bridge, the bridge, libcni's cache entries of this network,
   #    portmap's iptables rules for this network (only if hostPorts were used).
   if ip link show "$BRIDGE" >/dev/null 2>&1; then
@@ -195,8 +210,12 @@ cmd_down() {
     ip link del "$BRIDGE" 2>/dev/null || true
   fi
   rm -f /var/lib/cni/results/"$CNI_NETWORK"-* 2>/dev/null || true
+  for p in "$CTRD_STATE"/io.containerd.grpc.v1.cri/sandboxes/* "$CTRD_ROOT"/io.containerd.grpc.v1.cri/sandboxes/*; do
+    [[ -e $p ]] && rm -f "/var/lib/cni/results/cni-loopback-${p##*/}-lo"
+  done
   cleanup_portmap
 
+  step "down: rm dir"
   # 7. The directory itself (only if it is one of ours; never crossing into other filesystems).
   if [[ -e $DIR ]]; then
     if [[ -e $DIR/$MARKER ]] || [[ -d $DIR && -z $(ls -A "$DIR") ]]; then
@@ -318,6 +337,7 @@ storage:
     enabled: true
 http:
   addr: 127.0.0.1:$PORT
+  secret: kubenode-test-$HASH
   headers:
     X-Content-Type-Options: [nosniff]
 health:
@@ -328,6 +348,7 @@ EOF
 
 start_registry() {
   setsid docker-registry serve "$REG_CONFIG" < /dev/null > "$REG_LOG" 2>&1 &
+  disown
   local i
   for ((i = 0; i < 100; i++)); do
     REG_PID=$(registry_pids | head -n1)
@@ -458,6 +479,7 @@ cri_version() {
 
 start_containerd() {
   setsid containerd --config "$CTRD_CONFIG" < /dev/null > "$CTRD_LOG" 2>&1 &
+  disown
   local i out
   for ((i = 0; i < 300; i++)); do
     CTRD_PID=$(containerd_pids | head -n1)
