@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/rfc3339.h"
+#include "base/log.h"
 
 namespace kubenode::api {
 namespace {
@@ -30,6 +31,8 @@ ScalarKind Classify(const YAML::Node& node) {
   const std::string& s = node.Scalar();
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return ScalarKind::kNull;
   if (ResolveBool(s)) return ScalarKind::kBool;
+  // Numbers start with a digit, a sign or a dot; most scalars are names and skip the regexes.
+  if (std::string_view("0123456789+-.").find(s[0]) == std::string_view::npos) return ScalarKind::kString;
   static const std::regex kInt("[-+]?(0|[1-9][0-9_]*|0x[0-9a-fA-F_]+|0[0-7_]+)");
   static const std::regex kFloat(
       "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)");
@@ -105,7 +108,12 @@ void NodeReader::Object(const YAML::Node& node, const std::string& path, std::in
     if (match == nullptr) {
       bool skip = false;
       for (const char* i : ignored) skip = skip || name == i;
-      if (!skip && options_.strict) Error(field_path, "unknown field " + Quote(name));
+      if (skip) continue;
+      if (options_.strict) {
+        Error(field_path, "unknown field " + Quote(name));
+      } else {
+        Logger("api")->debug("ignoring field {} kubenode does not model", field_path);
+      }
       continue;
     }
     if (Classify(value) == ScalarKind::kNull) continue;
