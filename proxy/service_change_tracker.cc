@@ -1,0 +1,272 @@
+#include "proxy/service_change_tracker.h"
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+#include "base/log.h"
+#include "proxy/ip_range.h"
+
+namespace kubenode::proxy {
+
+namespace {
+
+std::string Key(const api::ObjectMeta& meta) { return meta.ns + "/" + meta.name; }
+
+// Upstream's ShouldSkipService: nothing to proxy without a cluster IP (not yet allocated, or headless).
+bool ShouldSkip(const api::Service& service) {
+  return service.spec.cluster_ip.empty() || service.spec.cluster_ip == "None";
+}
+
+// Numeric address order, so that 10.0.0.9 sorts before 10.0.0.10 in rules and in debugging output.
+bool EndpointLess(const EndpointInfo& a, const EndpointInfo& b) {
+  auto ip_a = ParseIPv4(a.ip), ip_b = ParseIPv4(b.ip);
+  return std::tie(ip_a, a.ip, a.port) < std::tie(ip_b, b.ip, b.port);
+}
+
+}  // namespace
+
+std::string ServiceKeyOf(const api::EndpointSlice& slice) {
+  auto label = slice.metadata.labels.find(api::kServiceNameLabel);
+  if (label == slice.metadata.labels.end() || label->second.empty()) return "";
+  return slice.metadata.ns + "/" + label->second;
+}
+
+ServiceChangeTracker::ServiceChangeTracker(std::string node_name, std::function<void()> on_change)
+    : node_name_(std::move(node_name)), on_change_(std::move(on_change)) {}
+
+void ServiceChangeTracker::MarkChangedLocked(const std::string& key) {
+  pending_.insert(key);
+  dirty_ = true;
+  ++generation_;
+}
+
+void ServiceChangeTracker::Notify(bool changed) {
+  if (changed && on_change_) on_change_();
+}
+
+void ServiceChangeTracker::OnServiceAdd(const api::Service& service) {
+  bool changed = false;
+  {
+    std::lock_guard lock(mu_);
+    std::string key = Key(service.metadata);
+    auto [it, inserted] = services_.try_emplace(key, service);
+    if (inserted || !(it->second == service)) {
+      it->second = service;
+      MarkChangedLocked(key);
+      changed = true;
+    }
+  }
+  Notify(changed);
+}
+
+void ServiceChangeTracker::OnServiceUpdate(const api::Service& old_service, const api::Service& service) {
+  // Names cannot change on update; if a source says otherwise, treat it as delete + add.
+  if (Key(old_service.metadata) != Key(service.metadata)) OnServiceDelete(old_service);
+  OnServiceAdd(service);
+}
+
+void ServiceChangeTracker::OnServiceDelete(const api::Service& service) {
+  bool changed = false;
+  {
+    std::lock_guard lock(mu_);
+    std::string key = Key(service.metadata);
+    if (services_.erase(key) > 0) {
+      MarkChangedLocked(key);
+      changed = true;
+    }
+  }
+  Notify(changed);
+}
+
+void ServiceChangeTracker::OnServicesSynced() {
+  bool changed = false;
+  {
+    std::lock_guard lock(mu_);
+    if (!services_synced_) {
+      services_synced_ = true;
+      dirty_ = true;
+      ++generation_;
+      changed = true;
+    }
+  }
+  Notify(changed);
+}
+
+void ServiceChangeTracker::RemoveSliceLocked(const std::string& slice_key) {
+  auto found = slices_.find(slice_key);
+  if (found == slices_.end()) return;
+  std::string service_key = ServiceKeyOf(found->second);
+  if (!service_key.empty()) {
+    auto index = slices_by_service_.find(service_key);
+    if (index != slices_by_service_.end()) {
+      index->second.erase(slice_key);
+      if (index->second.empty()) slices_by_service_.erase(index);
+    }
+    MarkChangedLocked(service_key);
+  }
+  slices_.erase(found);
+}
+
+void ServiceChangeTracker::OnEndpointSliceAdd(const api::EndpointSlice& slice) {
+  bool changed = false;
+  {
+    std::lock_guard lock(mu_);
+    std::string slice_key = Key(slice.metadata);
+    auto existing = slices_.find(slice_key);
+    if (existing != slices_.end() && existing->second == slice) return;
+    uint64_t before = generation_;
+    RemoveSliceLocked(slice_key);
+    std::string service_key = ServiceKeyOf(slice);
+    if (service_key.empty()) {
+      Logger("proxy")->warn("endpointslice {}: no {} label; ignoring it", slice_key, api::kServiceNameLabel);
+    } else {
+      slices_.emplace(slice_key, slice);
+      slices_by_service_[service_key].insert(slice_key);
+      MarkChangedLocked(service_key);
+    }
+    changed = generation_ != before;
+  }
+  Notify(changed);
+}
+
+void ServiceChangeTracker::OnEndpointSliceUpdate(const api::EndpointSlice& old_slice, const api::EndpointSlice& slice) {
+  if (Key(old_slice.metadata) != Key(slice.metadata)) OnEndpointSliceDelete(old_slice);
+  OnEndpointSliceAdd(slice);
+}
+
+void ServiceChangeTracker::OnEndpointSliceDelete(const api::EndpointSlice& slice) {
+  bool changed = false;
+  {
+    std::lock_guard lock(mu_);
+    uint64_t before = generation_;
+    RemoveSliceLocked(Key(slice.metadata));
+    changed = generation_ != before;
+  }
+  Notify(changed);
+}
+
+void ServiceChangeTracker::OnEndpointSlicesSynced() {
+  bool changed = false;
+  {
+    std::lock_guard lock(mu_);
+    if (!slices_synced_) {
+      slices_synced_ = true;
+      dirty_ = true;
+      ++generation_;
+      changed = true;
+    }
+  }
+  Notify(changed);
+}
+
+bool ServiceChangeTracker::synced() const {
+  std::lock_guard lock(mu_);
+  return services_synced_ && slices_synced_;
+}
+
+bool ServiceChangeTracker::dirty() const {
+  std::lock_guard lock(mu_);
+  return dirty_;
+}
+
+uint64_t ServiceChangeTracker::generation() const {
+  std::lock_guard lock(mu_);
+  return generation_;
+}
+
+std::vector<ServicePortInfo> ServiceChangeTracker::BuildLocked(const std::string& service_key) const {
+  std::vector<ServicePortInfo> infos;
+  auto found = services_.find(service_key);
+  if (found == services_.end() || ShouldSkip(found->second)) return infos;
+  const api::Service& service = found->second;
+  const bool node_port = service.spec.type == api::ServiceType::kNodePort;
+  const std::set<std::string>* slice_keys = nullptr;
+  if (auto index = slices_by_service_.find(service_key); index != slices_by_service_.end()) slice_keys = &index->second;
+
+  for (const api::ServicePort& port : service.spec.ports) {
+    ServicePortInfo info;
+    info.id = {service.metadata.ns, service.metadata.name, port.name};
+    info.protocol = port.protocol;
+    info.cluster_ip = service.spec.cluster_ip;
+    info.port = port.port;
+    info.node_port = node_port ? port.node_port : 0;
+    info.session_affinity = service.spec.session_affinity;
+    info.affinity_timeout_seconds = service.spec.session_affinity_timeout_seconds;
+    // Upstream applies externalTrafficPolicy only to externally reachable Services.
+    info.external_traffic_policy = node_port ? service.spec.external_traffic_policy : api::TrafficPolicy::kCluster;
+
+    // An endpoint listed by two slices (possible while a controller moves it) counts once, ready if either
+    // says so.
+    std::map<std::pair<std::string, int32_t>, EndpointInfo> endpoints;
+    for (const std::string& slice_key : slice_keys ? *slice_keys : std::set<std::string>{}) {
+      const api::EndpointSlice& slice = slices_.at(slice_key);
+      for (const api::EndpointPort& slice_port : slice.ports) {
+        if (slice_port.name != port.name || slice_port.protocol != port.protocol || slice_port.port <= 0) continue;
+        for (const api::Endpoint& endpoint : slice.endpoints) {
+          if (endpoint.addresses.empty()) continue;
+          EndpointInfo e{endpoint.addresses.front(), slice_port.port, endpoint.conditions.ready,
+                         endpoint.node_name == node_name_};
+          auto [it, inserted] = endpoints.try_emplace({e.ip, e.port}, e);
+          if (!inserted && e.ready && !it->second.ready) it->second = e;
+        }
+      }
+    }
+    for (auto& [unused, e] : endpoints) info.endpoints.push_back(std::move(e));
+    std::sort(info.endpoints.begin(), info.endpoints.end(), EndpointLess);
+    infos.push_back(std::move(info));
+  }
+  return infos;
+}
+
+ServiceSnapshot ServiceChangeTracker::Snapshot() {
+  std::lock_guard lock(mu_);
+  ServiceSnapshot snapshot;
+  for (const std::string& key : pending_) {
+    std::vector<ServicePortInfo> now = BuildLocked(key);
+    auto before = reported_.find(key);
+    bool was_reported = before != reported_.end();
+    if (was_reported ? before->second == now : now.empty()) continue;
+    snapshot.changed.insert(key);
+    if (now.empty()) {
+      reported_.erase(before);
+    } else {
+      reported_[key] = std::move(now);
+    }
+  }
+  pending_.clear();
+  dirty_ = false;
+  snapshot.generation = generation_;
+  for (const auto& [key, infos] : reported_) {
+    snapshot.ports.insert(snapshot.ports.end(), infos.begin(), infos.end());
+  }
+  std::sort(snapshot.ports.begin(), snapshot.ports.end(), [](const ServicePortInfo& a, const ServicePortInfo& b) {
+    return std::tie(a.id, a.protocol, a.port) < std::tie(b.id, b.protocol, b.port);
+  });
+  return snapshot;
+}
+
+std::optional<api::Service> ServiceChangeTracker::GetService(const std::string& ns, const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto found = services_.find(ns + "/" + name);
+  if (found == services_.end()) return std::nullopt;
+  return found->second;
+}
+
+std::vector<api::Service> ServiceChangeTracker::Services() const {
+  std::lock_guard lock(mu_);
+  std::vector<api::Service> services;
+  for (const auto& [key, service] : services_) services.push_back(service);
+  return services;
+}
+
+std::vector<api::EndpointSlice> ServiceChangeTracker::SlicesFor(const std::string& ns, const std::string& name) const {
+  std::lock_guard lock(mu_);
+  std::vector<api::EndpointSlice> slices;
+  auto index = slices_by_service_.find(ns + "/" + name);
+  if (index == slices_by_service_.end()) return slices;
+  for (const std::string& slice_key : index->second) slices.push_back(slices_.at(slice_key));
+  return slices;
+}
+
+}  // namespace kubenode::proxy

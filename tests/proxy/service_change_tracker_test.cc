@@ -1,0 +1,225 @@
+#include "proxy/service_change_tracker.h"
+
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/proxy/test_objects.h"
+
+namespace kubenode::proxy {
+namespace {
+
+using testing::MakeService;
+using testing::Port;
+
+api::Endpoint Ep(std::string ip, bool ready = true, std::string node = "node-1") {
+  api::Endpoint e;
+  e.addresses = {std::move(ip)};
+  e.conditions.ready = ready;
+  e.conditions.serving = ready;
+  e.node_name = std::move(node);
+  return e;
+}
+
+api::EndpointSlice Slice(std::string name, std::string service, std::vector<api::EndpointPort> ports,
+                         std::vector<api::Endpoint> endpoints) {
+  api::EndpointSlice s;
+  s.metadata.name = std::move(name);
+  s.metadata.labels[api::kServiceNameLabel] = std::move(service);
+  s.ports = std::move(ports);
+  s.endpoints = std::move(endpoints);
+  return s;
+}
+
+api::EndpointPort EpPort(std::string name, int32_t port, api::Protocol protocol = api::Protocol::kTCP) {
+  return {std::move(name), protocol, port};
+}
+
+api::Service Hello() {
+  api::Service s = testing::HelloService();
+  s.spec.cluster_ip = "10.96.12.34";
+  return s;
+}
+
+TEST(ServiceChangeTrackerTest, ReferenceServiceWithItsEndpoints) {
+  ServiceChangeTracker tracker("node-1");
+  tracker.OnServiceAdd(Hello());
+  tracker.OnEndpointSliceAdd(Slice("hello-service-abcde", "hello-service", {EpPort("", 80)},
+                                   {Ep("10.244.0.10"), Ep("10.244.0.9", false), Ep("10.244.0.11", true, "node-2")}));
+  ServiceSnapshot snapshot = tracker.Snapshot();
+  ASSERT_EQ(snapshot.ports.size(), 1u);
+  ServicePortInfo expected;
+  expected.id = {"default", "hello-service", ""};
+  expected.cluster_ip = "10.96.12.34";
+  expected.port = 80;
+  expected.node_port = 30001;
+  expected.endpoints = {{"10.244.0.9", 80, false, true}, {"10.244.0.10", 80, true, true}, {"10.244.0.11", 80, true, false}};
+  EXPECT_EQ(snapshot.ports[0], expected);
+  EXPECT_EQ(snapshot.changed, std::set<std::string>{"default/hello-service"});
+}
+
+TEST(ServiceChangeTrackerTest, EndpointsMatchByPortNameAndProtocol) {
+  ServiceChangeTracker tracker("node-1");
+  api::Service web = MakeService("web", {Port("http", 80, api::IntOrString::String("web")), Port("dns", 53, {}, api::Protocol::kUDP)});
+  web.spec.cluster_ip = "10.96.0.50";
+  tracker.OnServiceAdd(web);
+  tracker.OnEndpointSliceAdd(Slice("web-1", "web", {EpPort("http", 8080), EpPort("dns", 5353, api::Protocol::kUDP)},
+                                   {Ep("10.244.0.5")}));
+  // Same name, wrong protocol: not an endpoint of "dns".
+  tracker.OnEndpointSliceAdd(Slice("web-2", "web", {EpPort("dns", 5353, api::Protocol::kTCP)}, {Ep("10.244.0.6")}));
+  ServiceSnapshot snapshot = tracker.Snapshot();
+  ASSERT_EQ(snapshot.ports.size(), 2u);
+  // Sorted by port name: dns before http.
+  EXPECT_EQ(snapshot.ports[0].id.port, "dns");
+  EXPECT_EQ(snapshot.ports[0].protocol, api::Protocol::kUDP);
+  EXPECT_EQ(snapshot.ports[0].endpoints, (std::vector<EndpointInfo>{{"10.244.0.5", 5353, true, true}}));
+  EXPECT_EQ(snapshot.ports[1].id.port, "http");
+  EXPECT_EQ(snapshot.ports[1].endpoints, (std::vector<EndpointInfo>{{"10.244.0.5", 8080, true, true}}));
+  EXPECT_EQ(snapshot.ports[1].node_port, 0);
+}
+
+TEST(ServiceChangeTrackerTest, CarriesAffinityAndTrafficPolicy) {
+  ServiceChangeTracker tracker("node-1");
+  api::Service s = Hello();
+  s.spec.session_affinity = api::SessionAffinity::kClientIP;
+  s.spec.session_affinity_timeout_seconds = 60;
+  s.spec.external_traffic_policy = api::TrafficPolicy::kLocal;
+  tracker.OnServiceAdd(s);
+  ServiceSnapshot snapshot = tracker.Snapshot();
+  ASSERT_EQ(snapshot.ports.size(), 1u);
+  EXPECT_EQ(snapshot.ports[0].session_affinity, api::SessionAffinity::kClientIP);
+  EXPECT_EQ(snapshot.ports[0].affinity_timeout_seconds, 60);
+  EXPECT_EQ(snapshot.ports[0].external_traffic_policy, api::TrafficPolicy::kLocal);
+  EXPECT_TRUE(snapshot.ports[0].endpoints.empty());
+}
+
+TEST(ServiceChangeTrackerTest, SkipsHeadlessAndUnallocatedServices) {
+  ServiceChangeTracker tracker("node-1");
+  tracker.OnServiceAdd(MakeService("headless", {Port("", 80)}, {}, api::ServiceType::kClusterIP, "None"));
+  tracker.OnServiceAdd(MakeService("pending", {Port("", 80)}));
+  ServiceSnapshot snapshot = tracker.Snapshot();
+  EXPECT_TRUE(snapshot.ports.empty());
+  EXPECT_TRUE(snapshot.changed.empty());
+}
+
+TEST(ServiceChangeTrackerTest, DuplicateEndpointAcrossSlicesCountsOnceAndReadyWins) {
+  ServiceChangeTracker tracker("node-1");
+  tracker.OnServiceAdd(Hello());
+  tracker.OnEndpointSliceAdd(Slice("a", "hello-service", {EpPort("", 80)}, {Ep("10.244.0.10", false)}));
+  tracker.OnEndpointSliceAdd(Slice("b", "hello-service", {EpPort("", 80)}, {Ep("10.244.0.10", true)}));
+  ServiceSnapshot snapshot = tracker.Snapshot();
+  ASSERT_EQ(snapshot.ports.size(), 1u);
+  EXPECT_EQ(snapshot.ports[0].endpoints, (std::vector<EndpointInfo>{{"10.244.0.10", 80, true, true}}));
+}
+
+TEST(ServiceChangeTrackerTest, ReportsOnlyServicesThatReallyChanged) {
+  ServiceChangeTracker tracker("node-1");
+  api::Service a = MakeService("a", {Port("", 80)}, {}, api::ServiceType::kClusterIP, "10.96.0.1");
+  api::Service b = MakeService("b", {Port("", 80)}, {}, api::ServiceType::kClusterIP, "10.96.0.2");
+  tracker.OnServiceAdd(a);
+  tracker.OnServiceAdd(b);
+  EXPECT_TRUE(tracker.dirty());
+  EXPECT_EQ(tracker.Snapshot().changed, (std::set<std::string>{"default/a", "default/b"}));
+  EXPECT_FALSE(tracker.dirty());
+
+  // Re-adding an identical object is not a change at all.
+  uint64_t generation = tracker.generation();
+  tracker.OnServiceUpdate(a, a);
+  EXPECT_FALSE(tracker.dirty());
+  EXPECT_EQ(tracker.generation(), generation);
+
+  // A label edit changes the object but nothing the proxy uses: dirty, but no Service reported.
+  api::Service labelled = a;
+  labelled.metadata.labels["team"] = "x";
+  tracker.OnServiceUpdate(a, labelled);
+  EXPECT_TRUE(tracker.dirty());
+  ServiceSnapshot snapshot = tracker.Snapshot();
+  EXPECT_TRUE(snapshot.changed.empty());
+  EXPECT_EQ(snapshot.ports.size(), 2u);
+  EXPECT_EQ(snapshot.generation, tracker.generation());
+
+  // An endpoint change reports that Service only.
+  tracker.OnEndpointSliceAdd(Slice("b-1", "b", {EpPort("", 80)}, {Ep("10.244.0.3")}));
+  EXPECT_EQ(tracker.Snapshot().changed, std::set<std::string>{"default/b"});
+
+  // A change undone before the snapshot is no change.
+  api::Service moved = b;
+  moved.spec.ports[0].port = 81;
+  tracker.OnServiceUpdate(b, moved);
+  tracker.OnServiceUpdate(moved, b);
+  EXPECT_TRUE(tracker.Snapshot().changed.empty());
+
+  // Deleting reports the Service and drops its ports.
+  tracker.OnServiceDelete(a);
+  snapshot = tracker.Snapshot();
+  EXPECT_EQ(snapshot.changed, std::set<std::string>{"default/a"});
+  ASSERT_EQ(snapshot.ports.size(), 1u);
+  EXPECT_EQ(snapshot.ports[0].id.name, "b");
+}
+
+TEST(ServiceChangeTrackerTest, SliceDeleteAndRelabelMoveEndpoints) {
+  ServiceChangeTracker tracker("node-1");
+  tracker.OnServiceAdd(MakeService("a", {Port("", 80)}, {}, api::ServiceType::kClusterIP, "10.96.0.1"));
+  tracker.OnServiceAdd(MakeService("b", {Port("", 80)}, {}, api::ServiceType::kClusterIP, "10.96.0.2"));
+  api::EndpointSlice slice = Slice("s", "a", {EpPort("", 80)}, {Ep("10.244.0.3")});
+  tracker.OnEndpointSliceAdd(slice);
+  tracker.Snapshot();
+
+  api::EndpointSlice relabelled = slice;
+  relabelled.metadata.labels[api::kServiceNameLabel] = "b";
+  tracker.OnEndpointSliceUpdate(slice, relabelled);
+  ServiceSnapshot snapshot = tracker.Snapshot();
+  EXPECT_EQ(snapshot.changed, (std::set<std::string>{"default/a", "default/b"}));
+  EXPECT_TRUE(snapshot.ports[0].endpoints.empty());
+  EXPECT_EQ(snapshot.ports[1].endpoints.size(), 1u);
+  EXPECT_EQ(tracker.SlicesFor("default", "b").size(), 1u);
+
+  tracker.OnEndpointSliceDelete(relabelled);
+  snapshot = tracker.Snapshot();
+  EXPECT_EQ(snapshot.changed, std::set<std::string>{"default/b"});
+  EXPECT_TRUE(snapshot.ports[1].endpoints.empty());
+}
+
+TEST(ServiceChangeTrackerTest, SliceWithoutServiceLabelIsIgnored) {
+  ServiceChangeTracker tracker("node-1");
+  api::EndpointSlice orphan = Slice("orphan", "", {EpPort("", 80)}, {Ep("10.244.0.3")});
+  orphan.metadata.labels.clear();
+  tracker.OnEndpointSliceAdd(orphan);
+  EXPECT_FALSE(tracker.dirty());
+}
+
+TEST(ServiceChangeTrackerTest, SyncedNeedsBothSourcesAndNotifies) {
+  int notified = 0;
+  ServiceChangeTracker tracker("node-1", [&] { ++notified; });
+  EXPECT_FALSE(tracker.synced());
+  tracker.OnServicesSynced();
+  EXPECT_FALSE(tracker.synced());
+  tracker.OnEndpointSlicesSynced();
+  EXPECT_TRUE(tracker.synced());
+  EXPECT_EQ(notified, 2);
+  tracker.OnServiceAdd(Hello());
+  tracker.OnServiceAdd(Hello());  // no change, no wake-up
+  EXPECT_EQ(notified, 3);
+}
+
+TEST(ServiceChangeTrackerTest, HandlersFromOtherThreads) {
+  ServiceChangeTracker tracker("node-1");
+  std::atomic<bool> stop = false;
+  std::thread writer([&] {
+    for (int i = 0; i < 200; ++i) {
+      api::Service s = MakeService("s" + std::to_string(i % 10), {Port("", 80 + i)}, {}, api::ServiceType::kClusterIP,
+                                   "10.96.0." + std::to_string(i % 10 + 1));
+      tracker.OnServiceAdd(s);
+    }
+    stop = true;
+  });
+  while (!stop) tracker.Snapshot();
+  writer.join();
+  ServiceSnapshot snapshot = tracker.Snapshot();
+  ASSERT_EQ(snapshot.ports.size(), 10u);
+  EXPECT_EQ(snapshot.ports[0].port, 80 + 190);  // s0 was last written with i = 190
+}
+
+}  // namespace
+}  // namespace kubenode::proxy
