@@ -140,8 +140,12 @@ bool NodeReader::Integer(const YAML::Node& node, const std::string& path, int64_
                          const char* what, int64_t& out) {
   std::optional<int64_t> value;
   if (node.IsScalar() && Classify(node) == ScalarKind::kInt) value = ParseInt(node.Scalar());
-  if (!value || *value < min || *value > max) {
+  if (!value) {
     Error(path, std::string("expected ") + what + ", got " + Describe(node));
+    return false;
+  }
+  if (*value < min || *value > max) {
+    Error(path, "integer " + node.Scalar() + " is out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
     return false;
   }
   out = *value;

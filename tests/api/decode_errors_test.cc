@@ -49,6 +49,22 @@ TEST(DecodeErrorsTest, WrongType) {
             "pod.yaml: document 0, line 3: metadata: expected a mapping, got \"web\"");
 }
 
+TEST(DecodeErrorsTest, IntegerOutOfRangeAndNullValue) {
+  EXPECT_EQ(ErrorOf(PodWith("    image: nginx\n    ports: [{containerPort: 99999999999}]\n"), "pod.yaml"),
+            "pod.yaml: document 0, line 9: spec.containers[0].ports[0].containerPort: integer 99999999999 is out of "
+            "range [-2147483648, 2147483647]");
+  // "image:" without a value is absent, like JSON null; the error points at the key's line.
+  EXPECT_EQ(ErrorOf(PodWith("    image:\n    args: [a]\n"), "pod.yaml"),
+            "pod.yaml: document 0, line 8: spec.containers[0].image: Required value");
+}
+
+TEST(DecodeErrorsTest, JsonManifest) {
+  EXPECT_EQ(ErrorOf("{\"apiVersion\": \"v1\", \"kind\": \"Pod\",\n \"metadata\": {\"name\": \"a\"},\n"
+                    " \"spec\": {\"containers\": [{\"name\": \"a\", \"image\": \"a\", \"ports\": [{\"containerPort\": \"80\"}]}]}}\n",
+                    "pod.json"),
+            "pod.json: document 0, line 3: spec.containers[0].ports[0].containerPort: expected an integer, got \"80\"");
+}
+
 TEST(DecodeErrorsTest, InvalidPodName) {
   EXPECT_EQ(ErrorOf("apiVersion: v1\nkind: Pod\nmetadata:\n  name: Web_1\nspec:\n  containers: [{name: a, image: a}]\n",
                     "pod.yaml"),
