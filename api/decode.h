@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "api/field_errors.h"
+#include "api/endpoint_slice.h"
 #include "api/field_lines.h"
 #include "api/pod.h"
 #include "api/service.h"
@@ -52,5 +53,8 @@ struct Decoded {
 // `root` is the document's mapping (apiVersion and kind are accepted and not checked here).
 Decoded<Pod> DecodePod(const YAML::Node& root, const DecodeOptions& options = {});
 Decoded<Service> DecodeService(const YAML::Node& root, const DecodeOptions& options = {});
+// discovery.k8s.io/v1 EndpointSlice as an API server sends it (use strict = false). Conditions left out
+// follow upstream's reading: ready unknown counts as ready, serving unknown as ready.
+Decoded<EndpointSlice> DecodeEndpointSlice(const YAML::Node& root, const DecodeOptions& options = {});
 
 }  // namespace kubenode::api

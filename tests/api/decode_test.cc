@@ -239,3 +239,30 @@ TEST(DefaultsTest, HostNetworkCopiesContainerPortToHostPort) {
 
 }  // namespace
 }  // namespace kubenode::api
+
+namespace kubenode::api {
+namespace {
+
+TEST(DecodeEndpointSliceTest, ServerSliceWithUnknownConditions) {
+  YAML::Node root = YAML::Load(R"({"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice",
+ "metadata":{"name":"web-x1","namespace":"default","labels":{"kubernetes.io/service-name":"web"}},
+ "addressType":"IPv4",
+ "endpoints":[{"addresses":["10.88.0.5"],"conditions":{"ready":false,"terminating":true},"nodeName":"n1",
+   "targetRef":{"kind":"Pod","name":"web-0","namespace":"default","uid":"u1"},"zone":"a"},
+  {"addresses":["10.88.0.6"],"conditions":{}}],
+ "ports":[{"name":"http","port":8080,"protocol":"TCP","appProtocol":"http"}]})");
+  auto decoded = DecodeEndpointSlice(root, {.strict = true});
+  ASSERT_TRUE(decoded.errors.empty()) << ToStatus(decoded.errors).message();
+  const EndpointSlice& slice = decoded.object;
+  EXPECT_EQ(slice.metadata.labels.at(kServiceNameLabel), "web");
+  ASSERT_EQ(slice.endpoints.size(), 2u);
+  EXPECT_EQ(slice.endpoints[0], (Endpoint{{"10.88.0.5"}, {false, false, true}, "n1", "web-0"}));
+  EXPECT_EQ(slice.endpoints[1], (Endpoint{{"10.88.0.6"}, {true, true, false}, "", ""}));
+  EXPECT_EQ(slice.ports, (std::vector<EndpointPort>{{"http", Protocol::kTCP, 8080}}));
+
+  auto ipv6 = DecodeEndpointSlice(YAML::Load("addressType: IPv6\n"), {});
+  EXPECT_EQ(ToStatus(ipv6.errors).message(), "addressType: Unsupported value: \"IPv6\": supported values: \"IPv4\"");
+}
+
+}  // namespace
+}  // namespace kubenode::api
