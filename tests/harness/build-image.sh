@@ -151,11 +151,13 @@ populate_busybox() {
   bb=$(busybox_bin)
   install -D -m 0755 "$bb" "$root/bin/busybox"
   # `busybox --list-full` gives each applet's install path (bin/sh, usr/bin/env, ...).
-  while read -r applet; do
-    [[ -n $applet && $applet != bin/busybox ]] || continue
-    mkdir -p "$root/$(dirname "$applet")"
-    [[ -e $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
-  done < <("$bb" --list-full)
+  local applets=() dirs=()
+  mapfile -t applets < <("$bb" --list-full | grep -vx 'bin/busybox')
+  mapfile -t dirs < <(printf '%s\n' "${applets[@]}" | sed -n 's|/[^/]*$||p' | sort -u)
+  (cd "$root" && mkdir -p "${dirs[@]}")
+  for applet in "${applets[@]}"; do
+    [[ -e $root/$applet || -L $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
+  done
   [[ -e $root/bin/sh ]] || ln -s /bin/busybox "$root/bin/sh"
   mkdir -p "$root/root" "$root/var/www"
   write_users "$root"

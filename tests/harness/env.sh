@@ -275,7 +275,7 @@ on_up_exit() {
 
 check_tools() {
   local t missing=()
-  for t in containerd ctr runc docker-registry skopeo curl ip ss tar gzip sha256sum gcc iptables; do
+  for t in containerd ctr runc docker-registry skopeo curl ip ss pgrep flock tar gzip sha256sum gcc; do
     command -v "$t" >/dev/null || missing+=("$t")
   done
   for t in bridge host-local portmap loopback; do
@@ -347,7 +347,7 @@ EOF
 }
 
 start_registry() {
-  setsid docker-registry serve "$REG_CONFIG" < /dev/null > "$REG_LOG" 2>&1 &
+  setsid docker-registry serve "$REG_CONFIG" < /dev/null > "$REG_LOG" 2>&1 9>&- &
   disown
   local i
   for ((i = 0; i < 100; i++)); do
@@ -364,6 +364,7 @@ push_images() {
   local name layout ref tag
   for name in $("$HARNESS_DIR/build-image.sh" list); do
     layout=$("$HARNESS_DIR/build-image.sh" cached "$name") || die "building image $name failed"
+    step "up: image $name ready"
     ref=$("$HARNESS_DIR/build-image.sh" ref "$name")
     tag=${ref##*:}
     skopeo --policy "$REG_DIR/policy.json" copy -q --dest-tls-verify=false \
@@ -533,19 +534,28 @@ cmd_up() {
   : > "$DIR/$MARKER"
   CREATED_DIR=1
 
+  # Parallel `up`s pick their port and subnet one at a time: the lock is held until the registry
+  # listens and the bridge holds its subnet, so the next one sees both taken.
+  exec 9> /run/lock/kubenode-harness.lock
+  flock -w 60 9 || die "could not lock /run/lock/kubenode-harness.lock within 60s"
   pick_port
   pick_subnet
   GATEWAY=$(subnet_gateway "$SUBNET")
   ip link show "$BRIDGE" >/dev/null 2>&1 && die "bridge $BRIDGE already exists (stale environment at $DIR? run down)"
   log "dir=$DIR registry=127.0.0.1:$PORT bridge=$BRIDGE subnet=$SUBNET"
   make_bridge
+  step "up: bridge"
 
   write_registry_config
   start_registry
+  exec 9>&-
+  step "up: registry"
   push_images
+  step "up: images built and pushed"
   write_cni_config
   write_containerd_config
   start_containerd
+  step "up: containerd"
 
   KUBENODE_TEST_DIR=$DIR
   KUBENODE_CRI_ENDPOINT="unix://$SOCK"
