@@ -53,6 +53,7 @@ setup_names() {
   REG_CONFIG="$REG_DIR/config.yml"
   REG_LOG="$DIR/registry.log"
   CNI_CONF_DIR="$DIR/net.d"
+  NFT_TABLE="kubenode_harness_$HASH"
 }
 
 # ERE-escape $1 (for pgrep).
@@ -209,6 +210,7 @@ cmd_down() {
     done
     ip link del "$BRIDGE" 2>/dev/null || true
   fi
+  nft delete table inet "$NFT_TABLE" 2>/dev/null || true
   rm -f /var/lib/cni/results/"$CNI_NETWORK"-* 2>/dev/null || true
   for p in "$CTRD_STATE"/io.containerd.grpc.v1.cri/sandboxes/* "$CTRD_ROOT"/io.containerd.grpc.v1.cri/sandboxes/*; do
     [[ -e $p ]] && rm -f "/var/lib/cni/results/cni-loopback-${p##*/}-lo"
@@ -275,7 +277,7 @@ on_up_exit() {
 
 check_tools() {
   local t missing=()
-  for t in containerd ctr runc docker-registry skopeo curl ip ss pgrep flock tar gzip sha256sum gcc; do
+  for t in containerd ctr runc docker-registry skopeo curl ip ss pgrep flock nft tar gzip sha256sum gcc; do
     command -v "$t" >/dev/null || missing+=("$t")
   done
   for t in bridge host-local portmap loopback; do
@@ -311,6 +313,24 @@ pick_subnet() {
     if ! subnet_taken "10.88.$n.0/24"; then SUBNET="10.88.$n.0/24"; return; fi
   done
   die "no free 10.88.N.0/24 subnet; set KUBENODE_POD_SUBNET"
+}
+
+# Pods must never reach beyond this machine. The CNI bridge plugin (isGateway) turns on the
+# global ip_forward, so a pod's packet to an outside address would be routed out of the uplink:
+# a table of this environment's own drops what comes from its bridge and goes to an interface
+# that carries a default route. Everything else (host, other bridges, test netns) is untouched.
+make_guard() {
+  local uplinks
+  uplinks=$(ip route show default 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") print "\"" $(i + 1) "\"" }' | sort -u | paste -sd, -)
+  [[ -n $uplinks ]] || return 0
+  nft -f - <<EOF
+table inet $NFT_TABLE {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "$BRIDGE" oifname { $uplinks } counter drop
+  }
+}
+EOF
 }
 
 # The bridge is made here (not lazily by the CNI plugin at the first pod) so that its subnet is
@@ -506,7 +526,7 @@ write_env() {
   for k in KUBENODE_TEST_DIR KUBENODE_CRI_ENDPOINT KUBENODE_CONTAINERD_ADDRESS KUBENODE_CONTAINERD_PID \
     KUBENODE_CONTAINERD_ROOT KUBENODE_CONTAINERD_STATE KUBENODE_CONTAINERD_LOG KUBENODE_REGISTRY \
     KUBENODE_REGISTRY_PORT KUBENODE_REGISTRY_PID KUBENODE_POD_SUBNET KUBENODE_POD_GATEWAY \
-    KUBENODE_BRIDGE KUBENODE_CNI_NETWORK KUBENODE_CNI_CONF_DIR KUBENODE_CNI_BIN_DIR \
+    KUBENODE_BRIDGE KUBENODE_NFT_GUARD_TABLE KUBENODE_CNI_NETWORK KUBENODE_CNI_CONF_DIR KUBENODE_CNI_BIN_DIR \
     KUBENODE_SANDBOX_IMAGE KUBENODE_TEST_IMAGES; do
     v=${!k}
     # Single-quoted (none of the values can hold a single quote: paths are checked in setup_names).
@@ -544,6 +564,7 @@ cmd_up() {
   ip link show "$BRIDGE" >/dev/null 2>&1 && die "bridge $BRIDGE already exists (stale environment at $DIR? run down)"
   log "dir=$DIR registry=127.0.0.1:$PORT bridge=$BRIDGE subnet=$SUBNET"
   make_bridge
+  make_guard
   step "up: bridge"
 
   write_registry_config
@@ -570,6 +591,7 @@ cmd_up() {
   KUBENODE_POD_SUBNET=$SUBNET
   KUBENODE_POD_GATEWAY=$GATEWAY
   KUBENODE_BRIDGE=$BRIDGE
+  KUBENODE_NFT_GUARD_TABLE="inet $NFT_TABLE"
   KUBENODE_CNI_NETWORK=$CNI_NETWORK
   KUBENODE_CNI_CONF_DIR=$CNI_CONF_DIR
   KUBENODE_CNI_BIN_DIR=$CNI_BIN_DIR

@@ -38,6 +38,10 @@ for v in KUBENODE_CRI_ENDPOINT KUBENODE_TEST_DIR KUBENODE_POD_SUBNET KUBENODE_BR
   [[ -n ${!v:-} ]] || fail "$v missing from $DIR/env"
 done
 ok "env file has every variable"
+if [[ -n ${KUBENODE_NFT_GUARD_TABLE:-} ]]; then
+  nft list table $KUBENODE_NFT_GUARD_TABLE > /dev/null || fail "guard table $KUBENODE_NFT_GUARD_TABLE missing"
+  ok "nft guard table $KUBENODE_NFT_GUARD_TABLE (pods may not forward to the uplink) exists"
+fi
 SOCK=${KUBENODE_CRI_ENDPOINT#unix://}
 CTR=(ctr --address "$SOCK" -n k8s.io)
 
@@ -186,6 +190,10 @@ done
 ok "containerd, registry, shims and containers are gone"
 ip link show "$KUBENODE_BRIDGE" > /dev/null 2>&1 && fail "bridge $KUBENODE_BRIDGE still exists"
 ok "bridge $KUBENODE_BRIDGE is gone"
+if [[ -n ${KUBENODE_NFT_GUARD_TABLE:-} ]]; then
+  nft list table $KUBENODE_NFT_GUARD_TABLE > /dev/null 2>&1 && fail "guard table $KUBENODE_NFT_GUARD_TABLE remains"
+  ok "nft guard table is gone"
+fi
 grep -qF " $DIR" /proc/self/mountinfo && fail "mounts under $DIR remain"
 ok "nothing is mounted under $DIR"
 [[ ! -e $DIR ]] || fail "$DIR still exists"
