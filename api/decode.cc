@@ -32,8 +32,8 @@ class ErrorCollector {
 
 // apiVersion and kind; returns the kind when both are ones kubenode decodes.
 std::optional<std::string> CheckTypeMeta(const YAML::Node& doc, FieldErrors& errors, FieldLines& lines) {
-  FieldErrors before = errors;
-  DecodeOptions lenient{.strict = false};
+  const size_t errors_before = errors.size();
+  const DecodeOptions lenient{.strict = false};  // the kind's own decoder reports unknown fields
   NodeReader reader(lenient, lines, errors);
   std::string api_version, kind;
   reader.Object(doc, "",
@@ -41,8 +41,7 @@ std::optional<std::string> CheckTypeMeta(const YAML::Node& doc, FieldErrors& err
                     {"apiVersion", [&](auto& v, auto& p) { reader.String(v, p, api_version); }},
                     {"kind", [&](auto& v, auto& p) { reader.String(v, p, kind); }},
                 });
-  size_t type_errors = errors.size() - before.size();
-  if (type_errors == 0) {
+  if (errors.size() == errors_before) {
     if (api_version.empty()) {
       errors.push_back(field::Required("apiVersion"));
     } else if (api_version != "v1") {
@@ -54,7 +53,7 @@ std::optional<std::string> CheckTypeMeta(const YAML::Node& doc, FieldErrors& err
       errors.push_back(field::NotSupported("kind", kind, {"Pod", "Service"}));
     }
   }
-  if (errors.size() != before.size()) return std::nullopt;
+  if (errors.size() != errors_before) return std::nullopt;
   return kind;
 }
 
