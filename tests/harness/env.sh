@@ -368,12 +368,13 @@ EOF
 
 start_registry() {
   setsid docker-registry serve "$REG_CONFIG" < /dev/null > "$REG_LOG" 2>&1 9>&- &
+  local bg=$! i
   disown
-  local i
   for ((i = 0; i < 100; i++)); do
+    # $! is the registry itself once setsid has exec'd it; the command line match is the proof.
     REG_PID=$(registry_pids | head -n1)
-    [[ -n $REG_PID ]] || die "docker-registry exited at start (see $REG_LOG)"
-    curl -fsS -o /dev/null "http://127.0.0.1:$PORT/v2/" 2>/dev/null && return 0
+    [[ -n $REG_PID ]] || running "$bg" || die "docker-registry exited at start (see $REG_LOG)"
+    [[ -n $REG_PID ]] && curl -fsS -o /dev/null "http://127.0.0.1:$PORT/v2/" 2>/dev/null && return 0
     sleep 0.1
   done
   die "registry did not answer on 127.0.0.1:$PORT within 10s (see $REG_LOG)"
@@ -500,12 +501,12 @@ cri_version() {
 
 start_containerd() {
   setsid containerd --config "$CTRD_CONFIG" < /dev/null > "$CTRD_LOG" 2>&1 &
+  local bg=$! i out
   disown
-  local i out
   for ((i = 0; i < 300; i++)); do
     CTRD_PID=$(containerd_pids | head -n1)
-    [[ -n $CTRD_PID ]] || die "containerd exited at start (see $CTRD_LOG)"
-    if [[ -S $SOCK ]] && ctr --address "$SOCK" --timeout 2s version >/dev/null 2>&1; then break; fi
+    [[ -n $CTRD_PID ]] || running "$bg" || die "containerd exited at start (see $CTRD_LOG)"
+    if [[ -n $CTRD_PID && -S $SOCK ]] && ctr --address "$SOCK" --timeout 2s version >/dev/null 2>&1; then break; fi
     sleep 0.1
   done
   ((i < 300)) || die "containerd did not answer on $SOCK within 30s (see $CTRD_LOG)"

@@ -106,10 +106,17 @@ for img in nginx:latest busybox:latest; do
 done
 ok "CRI PullImage docker.io/library/{nginx,busybox}:latest through the mirror"
 
-sandbox_config() { # NAME -> PodSandboxConfig hex
-  local meta
+declare -A HOSTPORT=()
+free_port() { # a free TCP port from $1 upwards
+  local p=$1
+  while [[ -n $(ss -Hltn "sport = :$p") ]]; do p=$((p + 1)); done
+  echo "$p"
+}
+sandbox_config() { # NAME -> PodSandboxConfig hex (with a hostPort -> 80 when HOSTPORT[NAME] is set)
+  local meta pm=""
   meta="$(pb_str 1 "$1")$(pb_str 2 "uid-$1-$$")$(pb_str 3 default)"
-  printf '%s' "$(pb_len 1 "$meta")$(pb_str 2 "$1")$(pb_str 3 "$DIR/pods/$1")"
+  [[ -z ${HOSTPORT[$1]:-} ]] || pm=$(pb_len 5 "$(pb_uint 2 80)$(pb_uint 3 "${HOSTPORT[$1]}")")
+  printf '%s' "$(pb_len 1 "$meta")$(pb_str 2 "$1")$(pb_str 3 "$DIR/pods/$1")$pm"
 }
 run_pod() { # NAME -> sandbox id
   mkdir -p "$DIR/pods/$1"
@@ -133,6 +140,7 @@ pod_ip() { # POD_ID
     grep -xE "${prefix//./\\.}[0-9]{1,3}" | head -n1
 }
 
+HOSTPORT[web]=$(free_port 18080)
 t0=$(now)
 POD1=$(run_pod web) || true
 [[ -n $POD1 ]] || fail "CRI RunPodSandbox web"
@@ -147,7 +155,11 @@ for ((i = 0; i < 50; i++)); do
 done
 [[ $body == *"Welcome to nginx!"* ]] || fail "nginx in pod web does not answer on http://$IP1/"
 ok "nginx container $NGINX answers http://$IP1/ from the host with 'Welcome to nginx!'"
+body=$(curl -fsS --max-time 5 "http://$KUBENODE_POD_GATEWAY:${HOSTPORT[web]}/" 2>&1) || true
+[[ $body == *"Welcome to nginx!"* ]] || fail "hostPort ${HOSTPORT[web]} (portmap) does not reach nginx: $body"
+ok "hostPort $KUBENODE_POD_GATEWAY:${HOSTPORT[web]} -> pod web:80 works (portmap)"
 
+HOSTPORT[client]=$(free_port $((HOSTPORT[web] + 1)))
 POD2=$(run_pod client) || true
 [[ -n $POD2 ]] || fail "CRI RunPodSandbox client"
 IP2=$(pod_ip "$POD2")
@@ -170,6 +182,9 @@ cri_call "$SOCK" "$RS/StopPodSandbox" "$(pb_str 1 "$POD1")" > /dev/null || fail 
 cri_call "$SOCK" "$RS/RemovePodSandbox" "$(pb_str 1 "$POD1")" > /dev/null || fail "CRI RemovePodSandbox"
 [[ ! -e $DIR/cni/ipam/$KUBENODE_CNI_NETWORK/$IP1 ]] || fail "IP $IP1 still allocated after RemovePodSandbox"
 ok "CRI Stop/RemovePodSandbox web released $IP1"
+iptables-save -t nat 2>/dev/null | grep -q "$POD1" && fail "portmap rules of pod web remain after RemovePodSandbox"
+iptables-save -t nat 2>/dev/null | grep -q "$POD2" || fail "no portmap rules for pod client (down's cleanup would be untested)"
+ok "portmap rules: web's removed by CNI DEL, client's present"
 
 # ---------------------------------------------------------------------------------------------
 # down, with pod client still running; then nothing may be left.
@@ -205,5 +220,7 @@ done
 ok "no cgroup of the test pods/containers remains"
 curl -fsS --max-time 2 "http://$KUBENODE_REGISTRY/v2/" > /dev/null 2>&1 && fail "registry port still answers"
 ok "registry port ${KUBENODE_REGISTRY##*:} is closed"
+iptables-save -t nat 2>/dev/null | grep -q "$KUBENODE_CNI_NETWORK" && fail "portmap rules of $KUBENODE_CNI_NETWORK remain"
+ok "no portmap (iptables nat) rule of $KUBENODE_CNI_NETWORK remains"
 
 echo "selftest: all $PASS checks passed (up ${T_UP}s, down ${T_DOWN}s)"
