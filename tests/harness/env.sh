@@ -14,6 +14,8 @@
 #                           /var/cache/kubenode-test-images), see build-image.sh
 #   KUBENODE_KEEP_ON_FAILURE=1  do not tear down when `up` fails (to look at the logs)
 # See tests/harness/README.md.
+# PID lists are split on purpose; the KUBENODE_* variables are read indirectly by write_env.
+# shellcheck disable=SC2086,SC2034
 set -euo pipefail
 umask 022
 
@@ -179,7 +181,8 @@ cmd_down() {
   local shim_socks=()
   for p in $(shim_pids "$SOCK"); do
     # The shim's own ttrpc socket (under /run/containerd/s): removed by the shim on a clean exit only.
-    shim_socks+=($(ss -xlpH 2>/dev/null | awk -v p="pid=$p," 'index($0, p) { print $5 }' | grep '^/run/containerd/s/' || true))
+    mapfile -t -O "${#shim_socks[@]}" shim_socks < <(ss -xlpH 2>/dev/null |
+      awk -v p="pid=$p," 'index($0, p) && index($5, "/run/containerd/s/") == 1 { print $5 }')
     pids="$(descendants "$p") $p"
     kill_wait 0 $pids
   done
@@ -193,8 +196,8 @@ cmd_down() {
   step "down: unmount"
   # 5. Unmount everything below DIR (container rootfs overlays, sandbox /dev/shm, the pods'
   #    network namespaces, which containerd keeps under its state dir here), deepest first.
-  local round mounts
-  for round in 1 2 3 4 5; do
+  local mounts
+  for _ in 1 2 3 4 5; do
     mounts=$(awk -v d="$DIR" '{ m = $5; gsub(/\\040/, " ", m); if (m == d || index(m, d "/") == 1) print length(m) " " m }' \
       /proc/self/mountinfo | sort -rn | cut -d' ' -f2-)
     [[ -n $mounts ]] || break
@@ -557,6 +560,7 @@ cmd_up() {
 
   # Parallel `up`s pick their port and subnet one at a time: the lock is held until the registry
   # listens and the bridge holds its subnet, so the next one sees both taken.
+  mkdir -p /run/lock
   exec 9> /run/lock/kubenode-harness.lock
   flock -w 60 9 || die "could not lock /run/lock/kubenode-harness.lock within 60s"
   pick_port
