@@ -186,6 +186,38 @@ iptables-save -t nat 2>/dev/null | grep -q "$POD1" && fail "portmap rules of pod
 iptables-save -t nat 2>/dev/null | grep -q "$POD2" || fail "no portmap rules for pod client (down's cleanup would be untested)"
 ok "portmap rules: web's removed by CNI DEL, client's present"
 
+# check_clean IDS...: after down, nothing of the environment (sourced env) may be left.
+check_clean() {
+  local p id left
+  for p in "$KUBENODE_CONTAINERD_PID" "$KUBENODE_REGISTRY_PID" $shims; do
+    if [[ -e /proc/$p ]] && [[ $(awk '{print $3}' "/proc/$p/stat" 2>/dev/null) != Z ]]; then
+      fail "process $p ($(tr '\0' ' ' < "/proc/$p/cmdline")) still runs"
+    fi
+  done
+  [[ -z $(pgrep -f -- "$DIR/" || true) ]] || fail "processes mentioning $DIR remain: $(pgrep -af -- "$DIR/")"
+  ok "containerd, registry, shims and containers are gone"
+  ip link show "$KUBENODE_BRIDGE" > /dev/null 2>&1 && fail "bridge $KUBENODE_BRIDGE still exists"
+  ok "bridge $KUBENODE_BRIDGE is gone"
+  if [[ -n ${KUBENODE_NFT_GUARD_TABLE:-} ]]; then
+    nft list table $KUBENODE_NFT_GUARD_TABLE > /dev/null 2>&1 && fail "guard table $KUBENODE_NFT_GUARD_TABLE remains"
+    ok "nft guard table is gone"
+  fi
+  grep -qF " $DIR" /proc/self/mountinfo && fail "mounts under $DIR remain"
+  ok "nothing is mounted under $DIR"
+  [[ ! -e $DIR ]] || fail "$DIR still exists"
+  ok "$DIR is removed"
+  for id in "$@"; do
+    left=$(find /sys/fs/cgroup -maxdepth 6 -name "*$id*" 2>/dev/null | head -n1)
+    [[ -z $left ]] || fail "cgroup $left remains"
+  done
+  ok "no cgroup of the test pods/containers remains"
+  curl -fsS --max-time 2 "http://$KUBENODE_REGISTRY/v2/" > /dev/null 2>&1 && fail "registry port still answers"
+  ok "registry port ${KUBENODE_REGISTRY##*:} is closed"
+  iptables-save -t nat 2>/dev/null | grep -q "$KUBENODE_CNI_NETWORK" && fail "portmap rules of $KUBENODE_CNI_NETWORK remain"
+  ok "no portmap (iptables nat) rule of $KUBENODE_CNI_NETWORK remains"
+
+}
+
 # ---------------------------------------------------------------------------------------------
 # down, with pod client still running; then nothing may be left.
 shims=$(pgrep -f -- "-address $SOCK" || true)
@@ -196,31 +228,31 @@ T_DOWN=$(elapsed "$t0")
 DOWN_DONE=1
 ok "env.sh down $DIR (${T_DOWN}s)"
 
-for p in "$KUBENODE_CONTAINERD_PID" "$KUBENODE_REGISTRY_PID" $shims; do
-  if [[ -e /proc/$p ]] && [[ $(awk '{print $3}' "/proc/$p/stat" 2>/dev/null) != Z ]]; then
-    fail "process $p ($(tr '\0' ' ' < "/proc/$p/cmdline")) still runs"
-  fi
-done
-[[ -z $(pgrep -f -- "$DIR/" || true) ]] || fail "processes mentioning $DIR remain: $(pgrep -af -- "$DIR/")"
-ok "containerd, registry, shims and containers are gone"
-ip link show "$KUBENODE_BRIDGE" > /dev/null 2>&1 && fail "bridge $KUBENODE_BRIDGE still exists"
-ok "bridge $KUBENODE_BRIDGE is gone"
-if [[ -n ${KUBENODE_NFT_GUARD_TABLE:-} ]]; then
-  nft list table $KUBENODE_NFT_GUARD_TABLE > /dev/null 2>&1 && fail "guard table $KUBENODE_NFT_GUARD_TABLE remains"
-  ok "nft guard table is gone"
+check_clean "$POD1" "$POD2" "$NGINX" "$BB"
+
+# ---------------------------------------------------------------------------------------------
+# A crashed containerd: down must still kill the pod (runc, shims) and clean everything.
+if [[ ${KUBENODE_SELFTEST_QUICK:-0} != 1 ]]; then
+  DOWN_DONE=0
+  "$HARNESS_DIR/env.sh" up "$DIR"
+  # shellcheck disable=SC1091
+  source "$DIR/env"
+  SOCK=${KUBENODE_CRI_ENDPOINT#unix://}
+  HOSTPORT=()
+  cri_call "$SOCK" "$IS/PullImage" "$(pb_len 1 "$(pb_str 1 docker.io/library/busybox:latest)")" > /dev/null ||
+    fail "CRI PullImage busybox"
+  POD3=$(run_pod crash) || true
+  [[ -n $POD3 ]] || fail "CRI RunPodSandbox crash"
+  SH3=$(run_container "$POD3" crash shell docker.io/library/busybox:latest sleep 3600) || fail "busybox in pod crash"
+  shims=$(pgrep -f -- "-address $SOCK" || true)
+  [[ -n $shims ]] || fail "no shim for pod crash"
+  kill -KILL "$KUBENODE_CONTAINERD_PID"
+  sleep 0.2
+  t0=$(now)
+  "$HARNESS_DIR/env.sh" down "$DIR"
+  DOWN_DONE=1
+  ok "env.sh down after containerd was SIGKILLed, with a pod running ($(elapsed "$t0")s)"
+  check_clean "$POD3" "$SH3"
 fi
-grep -qF " $DIR" /proc/self/mountinfo && fail "mounts under $DIR remain"
-ok "nothing is mounted under $DIR"
-[[ ! -e $DIR ]] || fail "$DIR still exists"
-ok "$DIR is removed"
-for id in "$POD1" "$POD2" "$NGINX" "$BB"; do
-  left=$(find /sys/fs/cgroup -maxdepth 6 -name "*$id*" 2>/dev/null | head -n1)
-  [[ -z $left ]] || fail "cgroup $left remains"
-done
-ok "no cgroup of the test pods/containers remains"
-curl -fsS --max-time 2 "http://$KUBENODE_REGISTRY/v2/" > /dev/null 2>&1 && fail "registry port still answers"
-ok "registry port ${KUBENODE_REGISTRY##*:} is closed"
-iptables-save -t nat 2>/dev/null | grep -q "$KUBENODE_CNI_NETWORK" && fail "portmap rules of $KUBENODE_CNI_NETWORK remain"
-ok "no portmap (iptables nat) rule of $KUBENODE_CNI_NETWORK remains"
 
 echo "selftest: all $PASS checks passed (up ${T_UP}s, down ${T_DOWN}s)"
