@@ -1,0 +1,146 @@
+#include "netfilter/diff.h"
+
+#include <optional>
+
+namespace kubenode::netfilter {
+namespace {
+
+void AddDefinitions(const Table& desired, Transaction& tx) {
+  for (const Chain& c : desired.chains) {
+    Chain def = c;
+    def.rules.clear();
+    tx.ops.push_back(AddChain{std::move(def)});
+  }
+  for (const auto& [name, set] : desired.sets) {
+    Set def = set;
+    def.elements.clear();
+    tx.ops.push_back(AddSet{std::move(def)});
+  }
+}
+
+void AddAllElements(const Set& set, Transaction& tx) {
+  if (set.elements.empty() || set.IsDynamic()) return;
+  AddElements add{set.name, {}};
+  add.elements.assign(set.elements.begin(), set.elements.end());
+  tx.ops.push_back(std::move(add));
+}
+
+bool Compatible(const Table& current, const Table& desired) {
+  for (const Chain& d : desired.chains) {
+    const Chain* c = current.FindChain(d.name);
+    if (c && !c->SameDefinition(d)) return false;
+  }
+  for (const auto& [name, d] : desired.sets) {
+    auto it = current.sets.find(name);
+    if (it != current.sets.end() && !it->second.SameDefinition(d)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Transaction CreateAll(const Table& desired) {
+  Transaction tx{desired.family, desired.name, {}};
+  tx.ops.push_back(AddTable{});
+  AddDefinitions(desired, tx);
+  for (const auto& [name, set] : desired.sets) AddAllElements(set, tx);
+  for (const Chain& c : desired.chains)
+    for (const Rule& r : c.rules) tx.ops.push_back(AddRule{c.name, Rule{r.exprs, 0}, 0});
+  return tx;
+}
+
+Transaction Diff(const Table* current, const Table& desired) {
+  if (!current) return CreateAll(desired);
+  if (!Compatible(*current, desired)) {
+    Transaction tx = CreateAll(desired);
+    tx.ops.insert(tx.ops.begin(), DeleteTable{});
+    return tx;
+  }
+  Transaction tx{desired.family, desired.name, {}};
+  std::vector<Op> deletes_rules, deletes_elements, deletes_chains, deletes_sets;
+  std::vector<Op> adds_defs, adds_elements, adds_rules;
+
+  // Chains and their rules.
+  for (const Chain& c : current->chains) {
+    if (!desired.FindChain(c.name)) deletes_chains.push_back(DeleteChain{c.name});
+  }
+  for (const Chain& d : desired.chains) {
+    const Chain* c = current->FindChain(d.name);
+    if (!c) {
+      Chain def = d;
+      def.rules.clear();
+      adds_defs.push_back(AddChain{std::move(def)});
+      for (const Rule& r : d.rules) adds_rules.push_back(AddRule{d.name, Rule{r.exprs, 0}, 0});
+      continue;
+    }
+    // Keep an in-order subsequence of the current rules that the desired list also has; delete the rest and
+    // insert each missing rule before the next kept one (or append).
+    std::vector<std::optional<size_t>> match(d.rules.size());
+    size_t i = 0;
+    std::vector<bool> kept(c->rules.size(), false);
+    for (size_t j = 0; j < d.rules.size(); ++j) {
+      for (size_t k = i; k < c->rules.size(); ++k) {
+        if (c->rules[k] == d.rules[j]) {
+          match[j] = k;
+          kept[k] = true;
+          i = k + 1;
+          break;
+        }
+      }
+    }
+    for (size_t k = 0; k < c->rules.size(); ++k)
+      if (!kept[k]) deletes_rules.push_back(DeleteRule{c->name, c->rules[k].handle});
+    for (size_t j = 0; j < d.rules.size(); ++j) {
+      if (match[j]) continue;
+      uint64_t before = 0;
+      for (size_t n = j + 1; n < d.rules.size(); ++n) {
+        if (match[n]) {
+          before = c->rules[*match[n]].handle;
+          break;
+        }
+      }
+      adds_rules.push_back(AddRule{d.name, Rule{d.rules[j].exprs, 0}, before});
+    }
+  }
+
+  // Sets and elements.
+  for (const auto& [name, c] : current->sets) {
+    if (!desired.sets.count(name)) deletes_sets.push_back(DeleteSet{name});
+  }
+  for (const auto& [name, d] : desired.sets) {
+    auto it = current->sets.find(name);
+    if (it == current->sets.end()) {
+      Set def = d;
+      def.elements.clear();
+      adds_defs.push_back(AddSet{std::move(def)});
+      if (!d.IsDynamic() && !d.elements.empty()) {
+        AddElements add{name, {}};
+        add.elements.assign(d.elements.begin(), d.elements.end());
+        adds_elements.push_back(std::move(add));
+      }
+      continue;
+    }
+    if (d.IsDynamic()) continue;
+    const Set& c = it->second;
+    DeleteElements del{name, {}, false};
+    AddElements add{name, {}};
+    for (const auto& [key, data] : c.elements) {
+      auto want = d.elements.find(key);
+      if (want == d.elements.end() || want->second != data) del.keys.push_back(key);
+    }
+    for (const auto& [key, data] : d.elements) {
+      auto have = c.elements.find(key);
+      if (have == c.elements.end() || have->second != data) add.elements.emplace_back(key, data);
+    }
+    if (!del.keys.empty()) deletes_elements.push_back(std::move(del));
+    if (!add.elements.empty()) adds_elements.push_back(std::move(add));
+  }
+
+  for (auto* group : {&deletes_rules, &deletes_chains, &deletes_elements, &deletes_sets, &adds_defs, &adds_elements,
+                      &adds_rules}) {
+    for (Op& op : *group) tx.ops.push_back(std::move(op));
+  }
+  return tx;
+}
+
+}  // namespace kubenode::netfilter

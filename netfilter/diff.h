@@ -1,0 +1,19 @@
+// The smallest Transaction that turns one table into another: element ops for changed set/map contents,
+// rule insertions and deletions (by handle) only where a chain's rule list differs. Elements of dynamic sets
+// are filled by the kernel and left alone.
+#pragma once
+
+#include "netfilter/model.h"
+#include "netfilter/transaction.h"
+
+namespace kubenode::netfilter {
+
+// `current` is what exists (nullptr: no such table) and must carry kernel rule handles. When a chain or set
+// of the same name exists with a different definition (hook, priority, key type, flags), the table is deleted
+// and recreated inside the same transaction, which the kernel still applies atomically.
+Transaction Diff(const Table* current, const Table& desired);
+
+// Every op needed to create `desired` from nothing (what Diff(nullptr, desired) returns).
+Transaction CreateAll(const Table& desired);
+
+}  // namespace kubenode::netfilter
