@@ -14,15 +14,6 @@ namespace {
 
 constexpr int kVersion = 1;
 
-std::string ProtocolName(api::Protocol protocol) {
-  switch (protocol) {
-    case api::Protocol::kTCP: return "TCP";
-    case api::Protocol::kUDP: return "UDP";
-    case api::Protocol::kSCTP: return "SCTP";
-  }
-  return "TCP";
-}
-
 bool ParseProtocol(const std::string& name, api::Protocol* protocol) {
   if (name == "TCP") *protocol = api::Protocol::kTCP;
   else if (name == "UDP") *protocol = api::Protocol::kUDP;
@@ -60,7 +51,7 @@ std::string AllocationsToJson(const AllocationMap& allocations) {
   for (const auto& [key, allocation] : allocations) {
     nlohmann::ordered_json ports = nlohmann::ordered_json::array();
     for (const NodePortAllocation& port : allocation.node_ports) {
-      ports.push_back({{"name", port.port_name}, {"protocol", ProtocolName(port.protocol)}, {"nodePort", port.node_port}});
+      ports.push_back({{"name", port.port_name}, {"protocol", api::ToString(port.protocol)}, {"nodePort", port.node_port}});
     }
     services[key] = {{"clusterIP", allocation.cluster_ip}, {"nodePorts", ports}};
   }

@@ -43,20 +43,11 @@ std::string PodIP(const api::PodStatus& status) {
   return status.pod_ips.empty() ? "" : status.pod_ips.front();
 }
 
-const char* ProtocolName(api::Protocol protocol) {
-  switch (protocol) {
-    case api::Protocol::kTCP: return "TCP";
-    case api::Protocol::kUDP: return "UDP";
-    case api::Protocol::kSCTP: return "SCTP";
-  }
-  return "TCP";
-}
-
 // Identifies a set of resolved ports, like upstream's endpointutil.NewPortMapKey.
 std::string PortKey(const std::vector<api::EndpointPort>& ports) {
   std::vector<std::string> parts;
   for (const api::EndpointPort& port : ports) {
-    parts.push_back(port.name + "/" + ProtocolName(port.protocol) + "/" + std::to_string(port.port));
+    parts.push_back(port.name + "/" + api::ToString(port.protocol) + "/" + std::to_string(port.port));
   }
   std::sort(parts.begin(), parts.end());
   std::string key;
