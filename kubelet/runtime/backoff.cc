@@ -19,6 +19,19 @@ std::optional<Backoff::Time> Backoff::BackOffUntil(const std::string& key, Time 
   return std::nullopt;
 }
 
+bool Backoff::IsInBackOffSinceUpdate(const std::string& key, Time now) const {
+  return BackOffUntilSinceUpdate(key, now).has_value();
+}
+
+std::optional<Backoff::Time> Backoff::BackOffUntilSinceUpdate(const std::string& key, Time now) const {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return std::nullopt;
+  if (Expired(now, it->second.last_update)) return std::nullopt;
+  if (now - it->second.last_update < it->second.delay) return it->second.last_update + it->second.delay;
+  return std::nullopt;
+}
+
 void Backoff::Next(const std::string& key, Time event_time) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(key);

@@ -26,6 +26,10 @@ class Backoff {
   bool IsInBackOffSince(const std::string& key, Time event_time) const;
   // The time the back-off of `key` ends for an event at `event_time`; nullopt if not in back-off.
   std::optional<Time> BackOffUntil(const std::string& key, Time event_time) const;
+  // True while now - last update < the key's delay (upstream IsInBackOffSinceUpdate; image pulls).
+  bool IsInBackOffSinceUpdate(const std::string& key, Time now) const;
+  // When the back-off since the last update ends; nullopt if not in back-off.
+  std::optional<Time> BackOffUntilSinceUpdate(const std::string& key, Time now) const;
   // Records another failure at `event_time`: first delay, or double the previous one (upstream Next).
   void Next(const std::string& key, Time event_time);
   // The current delay of `key` (zero if none).

@@ -1,0 +1,287 @@
+#include "kubelet/kubelet.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "kubelet/config/manifest_source.h"
+#include "kubelet/gc/container_gc.h"
+#include "kubelet/runtime/volumes.h"
+
+namespace kubenode::kubelet {
+
+using namespace std::chrono_literals;
+
+Kubelet::Kubelet(KubeletConfig config, cri::RuntimeService& runtime, cri::ImageService& images, const Clock& clock,
+                 ProbeManager& probes, MemoryEventRecorder& events, HookRunner* hooks)
+    : config_(std::move(config)),
+      runtime_(runtime),
+      images_(images),
+      clock_(clock),
+      probes_(probes),
+      events_(events),
+      own_hooks_(hooks ? nullptr : std::make_unique<CriHookRunner>(runtime)),
+      crash_backoff_(clock, 10s, 300s),  // upstream backOffPeriod, MaxContainerBackOff
+      image_backoff_(clock, 10s, 300s),
+      executor_(runtime, images, events, hooks ? *hooks : *own_hooks_, clock, crash_backoff_, image_backoff_,
+                ExecutorOptions{config_.root_dir, config_.pod_logs_dir}),
+      pod_config_(clock, [this](const PodUpdate& u) { OnPodUpdate(u); }),
+      workers_([this](const std::string& uid) { SyncPod(uid); }, config_.pod_worker_threads) {
+  probes_.SetOnResultChange([this](const std::string& uid) { workers_.Enqueue(uid); });
+}
+
+Kubelet::~Kubelet() { Stop(); }
+
+void Kubelet::AddPodSource(std::unique_ptr<PodSource> source) {
+  source_names_.insert(source->Name());
+  sources_.push_back(std::move(source));
+}
+
+ProbeLookup Kubelet::Probes() const {
+  return [this](ProbeType type, const std::string& id) { return probes_.Get(type, id); };
+}
+
+void Kubelet::OnPodUpdate(const PodUpdate& update) {
+  auto log = Logger("kubelet");
+  std::vector<std::string> uids;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& pod : update.pods) {
+      const auto& uid = pod.metadata.uid;
+      switch (update.op) {
+        case PodOperation::kAdd:
+        case PodOperation::kUpdate:
+          log->info("{} pod {} from source {}", update.op == PodOperation::kAdd ? "ADD" : "UPDATE", FormatPod(pod),
+                    update.source);
+          desired_[uid] = pod;
+          removed_.erase(uid);
+          break;
+        case PodOperation::kRemove:
+          log->info("REMOVE pod {} from source {}", FormatPod(pod), update.source);
+          desired_.erase(uid);
+          removed_[uid] = pod;
+          break;
+      }
+      uids.push_back(uid);
+    }
+  }
+  for (const auto& uid : uids) workers_.Enqueue(uid);
+}
+
+void Kubelet::TerminatePod(const std::string& uid, const std::optional<api::Pod>& last) {
+  auto log = Logger("kubelet");
+  if (last) {
+    if (auto current = status_.Get(uid)) status_.SetStatus(current->pod, current->status, /*terminating=*/true);
+  }
+  auto state = GetPodRuntimeState(runtime_, uid);
+  Status st = state.status();
+  if (st.ok() && !state->empty()) {
+    st = executor_.KillPod(last ? &*last : nullptr, *state);
+    if (st.ok()) {
+      state = GetPodRuntimeState(runtime_, uid);
+      st = state.ok() ? executor_.RemovePod(*state) : state.status();
+    }
+  } else if (st.ok()) {
+    st = TearDownPodDir(config_.root_dir, uid);
+  }
+  if (!st.ok()) {
+    log->error("terminating pod {}: {}", last ? FormatPod(*last) : uid, st.message());
+    std::lock_guard lock(mu_);
+    wake_at_[uid] = clock_.WallNow() + config_.sync_error_retry;
+    return;
+  }
+  log->info("pod {} terminated and removed", last ? FormatPod(*last) : uid);
+  probes_.RemovePod(uid);
+  status_.Remove(uid);
+  if (last) {
+    crash_backoff_.ForgetPrefix(BackoffKeyPrefix(*last));
+    image_backoff_.ForgetPrefix(uid + "_");
+  }
+  std::lock_guard lock(mu_);
+  removed_.erase(uid);
+  reasons_.erase(uid);
+  wake_at_.erase(uid);
+}
+
+void Kubelet::SyncPod(const std::string& uid) {
+  std::optional<api::Pod> pod;
+  std::optional<api::Pod> removed;
+  ReasonMap reasons;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = desired_.find(uid); it != desired_.end()) pod = it->second;
+    if (auto it = removed_.find(uid); it != removed_.end()) removed = it->second;
+    reasons = reasons_[uid];
+    wake_at_.erase(uid);
+  }
+  if (!pod) {
+    TerminatePod(uid, removed);
+    return;
+  }
+  auto log = Logger("kubelet");
+  auto state = GetPodRuntimeState(runtime_, uid);
+  if (!state.ok()) {
+    log->error("sync pod {}: {}", FormatPod(*pod), state.status().message());
+    std::lock_guard lock(mu_);
+    wake_at_[uid] = clock_.WallNow() + config_.sync_error_retry;
+    return;
+  }
+  const auto actions = ComputePodActions({*pod, *state, crash_backoff_, Probes()});
+  SyncResult result;
+  if (!actions.Empty()) {
+    result = executor_.SyncPod(*pod, *state, actions);
+    for (const auto& c : result.containers) {
+      if (c.reason.empty()) {
+        reasons.erase(c.name);
+      } else {
+        reasons[c.name] = {c.reason, c.message};
+      }
+    }
+    if (!result.error.ok()) {
+      log->error("sync pod {}: {}", FormatPod(*pod), result.error.message());
+      events_.Event(PodRef(*pod), EventType::kWarning, "FailedSync", "error determining status: " + result.error.message());
+    }
+    auto after = GetPodRuntimeState(runtime_, uid);
+    if (after.ok()) state = std::move(after);
+  }
+  const auto previous = status_.Get(uid);
+  auto status = BuildPodStatus({*pod, *state, reasons, Probes(), config_.node_ip, clock_.WallNow(),
+                                previous ? &previous->status : nullptr});
+  status_.SetStatus(*pod, status);
+
+  std::map<std::string, std::string> running;
+  for (const auto& c : state->containers) {
+    if (c.state == cri::ContainerState::kRunning && !running.contains(c.name)) running[c.name] = c.id;
+  }
+  probes_.SyncPod(*pod, status.pod_ip, running);
+
+  std::lock_guard lock(mu_);
+  if (!desired_.contains(uid)) return;  // removed meanwhile: the REMOVE enqueued another sync
+  reasons_[uid] = std::move(reasons);
+  std::optional<std::chrono::system_clock::time_point> wake;
+  if (result.retry_at) wake = *result.retry_at;
+  if (!result.error.ok()) {
+    const auto retry = clock_.WallNow() + config_.sync_error_retry;
+    if (!wake || retry < *wake) wake = retry;
+  }
+  wake_at_[uid] = wake.value_or(clock_.WallNow() + config_.sync_frequency);
+}
+
+void Kubelet::Housekeeping(bool run_gc) {
+  auto log = Logger("kubelet");
+  std::set<std::string> due;
+  auto events = pleg_.Relist(runtime_);
+  if (!events.ok()) {
+    log->warn("{}", events.status().message());
+  } else {
+    for (const auto& e : *events) due.insert(e.pod_uid);
+  }
+  const auto runtime_pods = pleg_.LastState();
+  const bool sources_ready = pod_config_.SeenAllSources(source_names_);
+  std::map<std::string, PodRuntimeState> desired_state;
+  {
+    std::lock_guard lock(mu_);
+    const auto now = clock_.WallNow();
+    for (const auto& [uid, at] : wake_at_) {
+      if (at <= now) due.insert(uid);
+    }
+    for (const auto& [uid, state] : runtime_pods) {
+      if (desired_.contains(uid)) {
+        desired_state[uid] = state;
+      } else if (sources_ready && !removed_.contains(uid)) {
+        // Belongs to no pod of any source (e.g. its manifest was removed while the kubelet was down).
+        log->info("removing orphaned pod {} ({}/{}) from the runtime", uid, state.ns, state.name);
+        due.insert(uid);
+      }
+    }
+  }
+  for (const auto& uid : due) workers_.Enqueue(uid);
+  if (run_gc) {
+    if (auto st = CollectGarbage(runtime_, desired_state); !st.ok()) log->warn("container GC: {}", st.message());
+    crash_backoff_.GC();
+    image_backoff_.GC();
+  }
+}
+
+void Kubelet::SyncOnce() {
+  for (auto& s : sources_) {
+    s->SyncNow([this](const std::string& source, std::vector<api::Pod> pods) { pod_config_.SetPods(source, std::move(pods)); });
+  }
+  Housekeeping(/*run_gc=*/false);
+  workers_.RunPending();
+  if (config_.pod_worker_threads > 0) workers_.WaitIdle();
+  // GC after the syncs, against a fresh view of the runtime.
+  auto pods = ListPodRuntimeStates(runtime_);
+  if (pods.ok()) {
+    std::map<std::string, PodRuntimeState> desired_state;
+    {
+      std::lock_guard lock(mu_);
+      for (auto& [uid, state] : *pods) {
+        if (desired_.contains(uid)) desired_state[uid] = std::move(state);
+      }
+    }
+    if (auto st = CollectGarbage(runtime_, desired_state); !st.ok()) Logger("kubelet")->warn("container GC: {}", st.message());
+  }
+}
+
+Status Kubelet::Start() {
+  if (!config_.pod_manifest_path.empty()) {
+    AddPodSource(std::make_unique<ManifestDirectorySource>(config_.pod_manifest_path, config_.node_name,
+                                                           config_.file_check_frequency, events_, manifest_sink_));
+  }
+  auto version = runtime_.Version();
+  if (!version.ok()) return version.status().WithContext("CRI Version");
+  Logger("kubelet")->info("container runtime {} {} (CRI {})", version->runtime_name, version->runtime_version,
+                          version->runtime_api_version);
+  for (auto& s : sources_) {
+    auto st = s->Start([this](const std::string& source, std::vector<api::Pod> pods) {
+      pod_config_.SetPods(source, std::move(pods));
+    });
+    if (!st.ok()) return st.WithContext("start pod source " + s->Name());
+  }
+  loop_ = std::thread([this] { Loop(); });
+  return {};
+}
+
+void Kubelet::Loop() {
+  // The PLEG relist period drives everything else: due wake-ups (back-off expiry, resync) and, less
+  // often, garbage collection. Real time here: this thread is the daemon's heartbeat.
+  for (;;) {
+    {
+      std::unique_lock lock(loop_mu_);
+      if (loop_cv_.wait_for(lock, config_.pleg_relist_period, [&] { return stopping_; })) return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    const bool gc = now - last_gc_ >= config_.gc_period;
+    if (gc) last_gc_ = now;
+    Housekeeping(gc);
+    if (config_.pod_worker_threads == 0) workers_.RunPending();
+  }
+}
+
+void Kubelet::Stop() {
+  {
+    std::lock_guard lock(loop_mu_);
+    stopping_ = true;
+    loop_cv_.notify_all();
+  }
+  if (loop_.joinable()) loop_.join();
+  for (auto& s : sources_) s->Stop();
+  workers_.Stop();
+}
+
+std::vector<PodWithStatus> Kubelet::Pods() const {
+  auto pods = status_.List();
+  std::sort(pods.begin(), pods.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.pod.metadata.ns, a.pod.metadata.name) < std::tie(b.pod.metadata.ns, b.pod.metadata.name);
+  });
+  return pods;
+}
+
+std::optional<PodWithStatus> Kubelet::GetPod(const std::string& ns, const std::string& name) const {
+  for (auto& p : status_.List()) {
+    if (p.pod.metadata.ns == ns && p.pod.metadata.name == name) return p;
+  }
+  return std::nullopt;
+}
+
+}  // namespace kubenode::kubelet

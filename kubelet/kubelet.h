@@ -1,0 +1,114 @@
+// The kubelet facade the daemon wires: pod sources -> PodConfig -> pod workers (plan + execute through
+// CRI) -> status manager, with a relist PLEG, probe result changes and back-off expiry waking workers,
+// container GC and orphan cleanup. Thread-safe snapshot queries serve the CLI.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+#include "cri/runtime_service.h"
+#include "kubelet/config/pod_config.h"
+#include "kubelet/config/pod_source.h"
+#include "kubelet/events/memory_event_recorder.h"
+#include "kubelet/pleg/generic_pleg.h"
+#include "kubelet/pod_workers.h"
+#include "kubelet/prober/probe_manager.h"
+#include "kubelet/runtime/executor.h"
+#include "kubelet/status/status_builder.h"
+#include "kubelet/status/status_manager.h"
+
+namespace kubenode::kubelet {
+
+struct KubeletConfig {
+  std::string node_name;
+  std::string node_ip;  // status.hostIP, and podIP of hostNetwork pods
+  std::string pod_manifest_path = "/etc/kubernetes/manifests";  // empty: no file source
+  std::string root_dir = "/var/lib/kubelet";
+  std::string pod_logs_dir = "/var/log/pods";
+  std::chrono::milliseconds file_check_frequency{20'000};
+  std::chrono::milliseconds pleg_relist_period{1'000};
+  std::chrono::milliseconds sync_frequency{60'000};    // periodic resync of every pod
+  std::chrono::milliseconds gc_period{60'000};
+  std::chrono::seconds sync_error_retry{10};           // retry of a failed sync (upstream pod worker back-off)
+  int pod_worker_threads = 4;  // 0: syncs run only inside SyncOnce() (tests)
+};
+
+class Kubelet {
+ public:
+  // `hooks` may be null: lifecycle hooks then run through CRI ExecSync / plain HTTP.
+  Kubelet(KubeletConfig config, cri::RuntimeService& runtime, cri::ImageService& images, const Clock& clock,
+          ProbeManager& probes, MemoryEventRecorder& events, HookRunner* hooks = nullptr);
+  ~Kubelet();
+
+  // Receives every manifest file's objects (Services for the proxy). Set before Start().
+  void SetManifestSink(ManifestSink sink) { manifest_sink_ = std::move(sink); }
+  // Adds a pod source besides the manifest directory (e.g. an API server later). Before Start().
+  void AddPodSource(std::unique_ptr<PodSource> source);
+  // Called with all pods and statuses whenever one changes (the proxy's endpoints). Before Start().
+  void AddStatusListener(StatusManager::Listener listener) { status_.AddListener(std::move(listener)); }
+
+  Status Start();
+  void Stop();
+
+  // One pass of what the threads do: read the sources, relist (PLEG), run due and pending pod syncs,
+  // clean up orphans and collect garbage. Deterministic with pod_worker_threads = 0.
+  void SyncOnce();
+
+  // Snapshots for the CLI, sorted by namespace and name.
+  std::vector<PodWithStatus> Pods() const;
+  std::optional<PodWithStatus> GetPod(const std::string& ns, const std::string& name) const;
+  std::vector<RecordedEvent> Events() const { return events_.List(); }
+  std::vector<RecordedEvent> EventsFor(const std::string& ns, const std::string& name) const {
+    return events_.ListFor("Pod", ns, name);
+  }
+  const KubeletConfig& config() const { return config_; }
+
+ private:
+  void OnPodUpdate(const PodUpdate& update);
+  void SyncPod(const std::string& uid);
+  void TerminatePod(const std::string& uid, const std::optional<api::Pod>& last);
+  void Housekeeping(bool run_gc);
+  void Loop();
+  ProbeLookup Probes() const;
+
+  KubeletConfig config_;
+  cri::RuntimeService& runtime_;
+  cri::ImageService& images_;
+  const Clock& clock_;
+  ProbeManager& probes_;
+  MemoryEventRecorder& events_;
+  std::unique_ptr<HookRunner> own_hooks_;
+  Backoff crash_backoff_;
+  Backoff image_backoff_;
+  PodExecutor executor_;
+  StatusManager status_;
+  GenericPleg pleg_;
+  PodConfig pod_config_;
+  ManifestSink manifest_sink_;
+  std::vector<std::unique_ptr<PodSource>> sources_;
+  std::set<std::string> source_names_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, api::Pod> desired_;     // uid -> pod from the sources
+  std::map<std::string, api::Pod> removed_;     // uid -> last spec of a pod being terminated
+  std::map<std::string, ReasonMap> reasons_;    // uid -> container -> last sync error
+  std::map<std::string, std::chrono::system_clock::time_point> wake_at_;  // uid -> next sync due
+
+  PodWorkers workers_;
+  std::thread loop_;
+  std::mutex loop_mu_;
+  std::condition_variable loop_cv_;
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point last_gc_{};
+};
+
+}  // namespace kubenode::kubelet

@@ -1,0 +1,26 @@
+// Builds the CRI sandbox and container configs from the pod spec, as upstream's
+// kuberuntime_sandbox.go (generatePodSandboxConfig) and kuberuntime_container.go (generateContainerConfig).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "api/pod.h"
+#include "base/status.h"
+#include "cri/types.h"
+
+namespace kubenode::kubelet {
+
+// /var/log/pods/<ns>_<name>_<uid>
+std::string PodLogDirectory(const std::string& pod_logs_root, const api::Pod& pod);
+
+cri::PodSandboxConfig BuildSandboxConfig(const api::Pod& pod, uint32_t attempt, const std::string& pod_logs_root);
+
+// `volume_paths` maps volume name -> host path (SetUpVolumes); `image_ref` is what PullImage returned.
+// Fails (CreateContainerConfigError) if a mount names an unknown volume.
+Result<cri::ContainerConfig> BuildContainerConfig(const api::Pod& pod, const api::Container& container, bool is_init,
+                                                  int32_t restart_count, const std::string& image_ref,
+                                                  const std::map<std::string, std::string>& volume_paths);
+
+}  // namespace kubenode::kubelet

@@ -1,0 +1,282 @@
+#include "kubelet/runtime/executor.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "kubelet/runtime/cri_configs.h"
+#include "kubelet/runtime/labels.h"
+#include "kubelet/runtime/volumes.h"
+
+namespace kubenode::kubelet {
+namespace {
+
+constexpr int64_t kMinimumGracePeriodSeconds = 2;  // upstream minimumGracePeriodInSeconds
+
+const api::Container* FindSpec(const api::Pod* pod, const std::string& name, bool* is_init = nullptr) {
+  if (pod == nullptr) return nullptr;
+  for (const auto& c : pod->spec.containers) {
+    if (c.name == name) {
+      if (is_init) *is_init = false;
+      return &c;
+    }
+  }
+  for (const auto& c : pod->spec.init_containers) {
+    if (c.name == name) {
+      if (is_init) *is_init = true;
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+std::string PodIP(const PodRuntimeState& state) {
+  auto ips = state.PodIPs();
+  return ips.empty() ? "" : ips.front();
+}
+
+}  // namespace
+
+EventObject PodRef(const api::Pod& pod) {
+  return {"Pod", pod.metadata.ns, pod.metadata.name, pod.metadata.uid, ""};
+}
+
+EventObject ContainerRef(const api::Pod& pod, const std::string& container, bool is_init) {
+  auto ref = PodRef(pod);
+  ref.field_path = std::string(is_init ? "spec.initContainers{" : "spec.containers{") + container + "}";
+  return ref;
+}
+
+PodExecutor::PodExecutor(cri::RuntimeService& runtime, cri::ImageService& images, EventRecorder& events,
+                         HookRunner& hooks, const Clock& clock, Backoff& crash_backoff, Backoff& image_backoff,
+                         ExecutorOptions options)
+    : runtime_(runtime),
+      images_(images),
+      events_(events),
+      hooks_(hooks),
+      clock_(clock),
+      crash_backoff_(crash_backoff),
+      puller_(images, events, clock, image_backoff),
+      options_(std::move(options)) {}
+
+Status PodExecutor::KillContainer(const api::Pod* pod, const RuntimeContainer& c, const std::string& pod_ip,
+                                  const std::string& message, KillReason reason,
+                                  std::optional<int64_t> grace_override) {
+  bool is_init = c.is_init;
+  const api::Container* spec = FindSpec(pod, c.name, &is_init);
+  // Upstream setTerminationGracePeriod: the pod's grace period, or the probe's for probe failures.
+  int64_t grace = pod != nullptr ? pod->spec.termination_grace_period_seconds : c.grace_period_seconds;
+  if (spec != nullptr) {
+    if (reason == KillReason::kLivenessFailed && spec->liveness_probe && spec->liveness_probe->termination_grace_period_seconds) {
+      grace = *spec->liveness_probe->termination_grace_period_seconds;
+    } else if (reason == KillReason::kStartupFailed && spec->startup_probe &&
+               spec->startup_probe->termination_grace_period_seconds) {
+      grace = *spec->startup_probe->termination_grace_period_seconds;
+    }
+  }
+  if (pod != nullptr) {
+    events_.Event(ContainerRef(*pod, c.name, is_init), EventType::kNormal, "Killing",
+                  message.empty() ? "Stopping container " + c.name : message);
+  }
+  if (spec != nullptr && spec->lifecycle && spec->lifecycle->pre_stop && grace > 0 &&
+      c.state == cri::ContainerState::kRunning) {
+    const auto start = clock_.Now();
+    auto st = hooks_.Run(c.id, pod_ip, *spec, *spec->lifecycle->pre_stop, std::chrono::seconds(grace));
+    if (!st.ok()) {
+      events_.Event(ContainerRef(*pod, c.name, is_init), EventType::kWarning, "FailedPreStopHook",
+                    "PreStopHook failed: " + st.message());
+    }
+    grace -= std::chrono::duration_cast<std::chrono::seconds>(clock_.Now() - start).count();
+  }
+  grace = std::max(grace, kMinimumGracePeriodSeconds);
+  if (grace_override) grace = *grace_override;
+  auto st = runtime_.StopContainer(c.id, std::chrono::seconds(grace));
+  if (!st.ok()) {
+    return st.WithContext("StopContainer " + c.name + " (" + c.id.substr(0, 13) + ") of pod " +
+                          (pod ? FormatPod(*pod) : c.sandbox_id));
+  }
+  return {};
+}
+
+Status PodExecutor::KillPod(const api::Pod* pod, const PodRuntimeState& state, std::optional<int64_t> grace_override) {
+  const auto ip = PodIP(state);
+  Status first;
+  // Upstream kills the containers in parallel; serial is enough for the few containers of a static pod.
+  for (const auto& c : state.containers) {
+    if (c.state != cri::ContainerState::kRunning && c.state != cri::ContainerState::kUnknown) continue;
+    auto st = KillContainer(pod, c, ip, "", KillReason::kPodKilled, grace_override);
+    if (!st.ok() && first.ok()) first = st;
+  }
+  for (const auto& s : state.sandboxes) {
+    if (s.state != cri::SandboxState::kReady) continue;
+    auto st = runtime_.StopPodSandbox(s.id);
+    if (!st.ok() && first.ok()) first = st.WithContext("StopPodSandbox " + s.id.substr(0, 13) + " of pod " + state.uid);
+  }
+  return first;
+}
+
+Status PodExecutor::RemovePod(const PodRuntimeState& state) {
+  Status first;
+  for (const auto& c : state.containers) {
+    auto st = runtime_.RemoveContainer(c.id);
+    if (!st.ok() && first.ok()) first = st.WithContext("RemoveContainer " + c.name + " of pod " + state.uid);
+  }
+  for (const auto& s : state.sandboxes) {
+    auto st = runtime_.RemovePodSandbox(s.id);
+    if (!st.ok() && first.ok()) first = st.WithContext("RemovePodSandbox " + s.id.substr(0, 13) + " of pod " + state.uid);
+  }
+  if (first.ok()) first = TearDownPodDir(options_.root_dir, state.uid);
+  return first;
+}
+
+void PodExecutor::PruneInitContainers(const api::Pod& pod, const PodRuntimeState& state, bool remove_all) {
+  // Upstream pruneInitContainersBeforeStart / purgeInitContainers: keep the newest exited instance of each
+  // init container (its status), or none when the sandbox is replaced.
+  std::map<std::string, int> seen;
+  for (const auto& c : state.containers) {
+    if (!c.is_init || c.state != cri::ContainerState::kExited) continue;
+    if (!remove_all && ++seen[c.name] == 1) continue;
+    auto st = runtime_.RemoveContainer(c.id);
+    if (!st.ok()) {
+      Logger("kubelet")->warn("RemoveContainer init container {} of pod {}: {}", c.name, FormatPod(pod), st.message());
+    }
+  }
+}
+
+ContainerSyncResult PodExecutor::StartContainer(const api::Pod& pod, const PodRuntimeState& state,
+                                                const api::Container& container, bool is_init,
+                                                const std::string& sandbox_id,
+                                                const cri::PodSandboxConfig& sandbox_config, const std::string& pod_ip,
+                                                const std::map<std::string, std::string>& volumes) {
+  const auto ref = ContainerRef(pod, container.name, is_init);
+  // Upstream doBackOff: starting again after an exit counts towards the container's back-off.
+  for (const auto& c : state.containers) {
+    if (c.name == container.name && c.state == cri::ContainerState::kExited) {
+      crash_backoff_.Next(BackoffKey(pod, container), c.finished_at);
+      break;
+    }
+  }
+  auto pulled = puller_.EnsureImage(pod, container, ref, sandbox_config);
+  if (!pulled.ok()) {
+    events_.Event(ref, EventType::kWarning, "Failed", "Error: " + pulled.reason);
+    return {container.name, pulled.reason, pulled.message};
+  }
+  const auto* previous = state.FindContainer(container.name);
+  const int32_t restart_count = previous ? previous->restart_count + 1 : 0;
+  auto config = BuildContainerConfig(pod, container, is_init, restart_count, pulled.image_ref, volumes);
+  if (!config.ok()) {
+    events_.Event(ref, EventType::kWarning, "Failed", "Error: " + config.status().message());
+    return {container.name, "CreateContainerConfigError", config.status().message()};
+  }
+  auto id = runtime_.CreateContainer(sandbox_id, *config, sandbox_config);
+  if (!id.ok()) {
+    events_.Event(ref, EventType::kWarning, "Failed", "Error: " + id.status().message());
+    return {container.name, "CreateContainerError", "CreateContainer: " + id.status().message()};
+  }
+  events_.Event(ref, EventType::kNormal, "Created", "Created container " + container.name);
+  if (auto st = runtime_.StartContainer(*id); !st.ok()) {
+    events_.Event(ref, EventType::kWarning, "Failed", "Error: " + st.message());
+    return {container.name, "RunContainerError", "StartContainer: " + st.message()};
+  }
+  events_.Event(ref, EventType::kNormal, "Started", "Started container " + container.name);
+  if (container.lifecycle && container.lifecycle->post_start) {
+    auto st = hooks_.Run(*id, pod_ip, container, *container.lifecycle->post_start,
+                         std::chrono::seconds(pod.spec.termination_grace_period_seconds));
+    if (!st.ok()) {
+      events_.Event(ref, EventType::kWarning, "FailedPostStartHook", "PostStartHook failed: " + st.message());
+      RuntimeContainer started;
+      started.id = *id;
+      started.name = container.name;
+      started.state = cri::ContainerState::kRunning;
+      started.is_init = is_init;
+      (void)KillContainer(&pod, started, pod_ip, "FailedPostStartHook", KillReason::kPodKilled, std::nullopt);
+      return {container.name, "PostStartHookError", st.message()};
+    }
+  }
+  return {container.name, "", ""};
+}
+
+SyncResult PodExecutor::SyncPod(const api::Pod& pod, const PodRuntimeState& state, const PodActions& actions) {
+  SyncResult result;
+  auto log = Logger("kubelet");
+  auto fail = [&](Status st) {
+    if (result.error.ok()) result.error = std::move(st);
+  };
+  for (const auto& b : actions.backoffs) {
+    events_.Event(ContainerRef(pod, b.name, b.is_init), EventType::kWarning, "BackOff",
+                  "Back-off restarting failed container " + b.name + " in pod " + FormatPod(pod));
+    result.containers.push_back({b.name, "CrashLoopBackOff", b.message});
+    if (!result.retry_at || b.until < *result.retry_at) result.retry_at = b.until;
+  }
+
+  if (actions.create_sandbox && !state.sandboxes.empty()) {
+    events_.Event(PodRef(pod), EventType::kNormal, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
+  }
+  if (actions.kill_pod) {
+    if (auto st = KillPod(&pod, state); !st.ok()) {
+      fail(st);
+      return result;
+    }
+    if (actions.create_sandbox) PruneInitContainers(pod, state, /*remove_all=*/true);
+    if (!actions.create_sandbox) return result;
+  } else {
+    const auto ip = PodIP(state);
+    for (const auto& k : actions.containers_to_kill) {
+      const auto* c = std::find_if(state.containers.data(), state.containers.data() + state.containers.size(),
+                                   [&](const RuntimeContainer& rc) { return rc.id == k.id; });
+      if (c == state.containers.data() + state.containers.size()) continue;
+      if (auto st = KillContainer(&pod, *c, ip, k.message, k.reason, std::nullopt); !st.ok()) {
+        fail(st);
+        return result;
+      }
+    }
+  }
+  if (actions.next_init_container) PruneInitContainers(pod, state, /*remove_all=*/false);
+
+  const bool anything_to_start = actions.next_init_container || !actions.containers_to_start.empty();
+  if (!anything_to_start && !actions.create_sandbox) return result;
+
+  auto volumes = SetUpVolumes(options_.root_dir, pod);
+  if (!volumes.ok()) {
+    events_.Event(PodRef(pod), EventType::kWarning, "FailedMount", volumes.status().message());
+    fail(volumes.status().WithContext("pod " + FormatPod(pod)));
+    return result;
+  }
+
+  std::string sandbox_id = actions.sandbox_id;
+  std::string pod_ip = PodIP(state);
+  const auto sandbox_config = BuildSandboxConfig(pod, actions.attempt, options_.pod_logs_dir);
+  if (actions.create_sandbox) {
+    auto id = runtime_.RunPodSandbox(sandbox_config);
+    if (!id.ok()) {
+      events_.Event(PodRef(pod), EventType::kWarning, "FailedCreatePodSandBox",
+                    "Failed to create pod sandbox: " + id.status().message());
+      fail(id.status().WithContext("RunPodSandbox for pod " + FormatPod(pod)));
+      return result;
+    }
+    sandbox_id = *id;
+    auto status = runtime_.PodSandboxStatusOf(sandbox_id);
+    if (!status.ok()) {
+      fail(status.status().WithContext("PodSandboxStatus of pod " + FormatPod(pod)));
+      return result;
+    }
+    pod_ip = status->ip;
+    log->info("created sandbox {} (attempt {}) for pod {} with IP {}", sandbox_id.substr(0, 13), actions.attempt,
+              FormatPod(pod), pod_ip.empty() ? "<host>" : pod_ip);
+  }
+
+  auto start = [&](const api::Container& c, bool is_init) {
+    auto r = StartContainer(pod, state, c, is_init, sandbox_id, sandbox_config, pod_ip, *volumes);
+    if (!r.reason.empty()) {
+      fail(Status::Error(r.reason + ": " + r.message).WithContext("start container " + c.name + " of pod " + FormatPod(pod)));
+    }
+    result.containers.push_back(std::move(r));
+  };
+  if (actions.next_init_container) {
+    start(pod.spec.init_containers[*actions.next_init_container], true);
+    return result;  // init containers run one at a time
+  }
+  for (size_t idx : actions.containers_to_start) start(pod.spec.containers[idx], false);
+  return result;
+}
+
+}  // namespace kubenode::kubelet
