@@ -26,11 +26,15 @@ Table* FakeBackend::MutableTable(uint32_t family, const std::string& table) {
   return it == tables_.end() ? nullptr : &it->second;
 }
 
-Result<std::optional<Table>> FakeBackend::Dump(uint32_t family, const std::string& table) {
+Result<std::optional<Table>> FakeBackend::Dump(uint32_t family, const std::string& table, bool elements) {
   if (fail_dumps_) return Status::Error("dump table " + table + ": injected failure");
+  ++dumps_;
   auto it = tables_.find({family, table});
   if (it == tables_.end()) return std::optional<Table>();
-  return std::optional<Table>(it->second);
+  Table copy = it->second;
+  if (!elements)
+    for (auto& [name, set] : copy.sets) set.elements.clear();
+  return std::optional<Table>(std::move(copy));
 }
 
 Status FakeBackend::Apply(const Transaction& tx) {

@@ -17,7 +17,7 @@ namespace kubenode::netfilter {
 class FakeBackend : public Backend {
  public:
   Status Apply(const Transaction& tx) override;
-  Result<std::optional<Table>> Dump(uint32_t family, const std::string& table) override;
+  Result<std::optional<Table>> Dump(uint32_t family, const std::string& table, bool elements = true) override;
 
   // The next `count` Apply calls fail (without changing anything) with an error naming the op at `op_index`
   // (clamped to the transaction) and `message`.
@@ -28,6 +28,7 @@ class FakeBackend : public Backend {
   // Every transaction passed to Apply, successful or not.
   const std::vector<Transaction>& applied() const { return applied_; }
   int successful_applies() const { return successful_; }
+  int dumps() const { return dumps_; }
   // Direct access, e.g. to simulate elements added by the kernel to a dynamic set.
   Table* MutableTable(uint32_t family, const std::string& table);
 
@@ -35,6 +36,7 @@ class FakeBackend : public Backend {
   std::map<std::pair<uint32_t, std::string>, Table> tables_;
   std::vector<Transaction> applied_;
   int successful_ = 0;
+  int dumps_ = 0;
   int fail_count_ = 0;
   std::string fail_message_;
   size_t fail_op_ = 0;

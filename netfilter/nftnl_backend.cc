@@ -400,7 +400,7 @@ Result<uint32_t> NftnlBackend::GenerationId() {
   return id;
 }
 
-Result<std::optional<Table>> NftnlBackend::Dump(uint32_t family, const std::string& table) {
+Result<std::optional<Table>> NftnlBackend::Dump(uint32_t family, const std::string& table, bool elements) {
   std::lock_guard lock(mu_);
   if (Status s = Open(); !s.ok()) return s;
   // A dump spans several requests; retry if the ruleset changed in between.
@@ -408,7 +408,7 @@ Result<std::optional<Table>> NftnlBackend::Dump(uint32_t family, const std::stri
     Result<uint32_t> before = GenerationId();
     if (!before.ok()) return before.status();
     std::optional<Table> out;
-    if (Status s = DumpOnce(family, table, out); !s.ok()) return s;
+    if (Status s = DumpOnce(family, table, elements, out); !s.ok()) return s;
     Result<uint32_t> after = GenerationId();
     if (!after.ok()) return after.status();
     if (*before == *after) return out;
@@ -416,7 +416,7 @@ Result<std::optional<Table>> NftnlBackend::Dump(uint32_t family, const std::stri
   return Status::Error("dump table " + table + ": ruleset kept changing");
 }
 
-Status NftnlBackend::DumpOnce(uint32_t family, const std::string& name, std::optional<Table>& out) {
+Status NftnlBackend::DumpOnce(uint32_t family, const std::string& name, bool elements, std::optional<Table>& out) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   const uint16_t fam = static_cast<uint16_t>(family);
   const std::string what = "dump table " + name;
@@ -473,6 +473,7 @@ Status NftnlBackend::DumpOnce(uint32_t family, const std::string& name, std::opt
 
   for (auto& [set_name, set] : table.sets) {
     known_sets_[{name, set_name}] = set;
+    if (!elements) continue;
     seq = seq_++;
     nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, fam, NLM_F_DUMP, seq);
     mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, name.c_str());

@@ -27,11 +27,11 @@ class NftnlBackend : public Backend {
   NftnlBackend& operator=(const NftnlBackend&) = delete;
 
   Status Apply(const Transaction& tx) override;
-  Result<std::optional<Table>> Dump(uint32_t family, const std::string& table) override;
+  Result<std::optional<Table>> Dump(uint32_t family, const std::string& table, bool elements = true) override;
 
  private:
   Status Open();
-  Status DumpOnce(uint32_t family, const std::string& table, std::optional<Table>& out);
+  Status DumpOnce(uint32_t family, const std::string& table, bool elements, std::optional<Table>& out);
   Result<uint32_t> GenerationId();
   // Sends one request and feeds every reply message to `on_msg` until NLMSG_DONE / the ack.
   template <typename F>

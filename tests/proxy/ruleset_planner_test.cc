@@ -1,0 +1,236 @@
+#include "proxy/ruleset_planner.h"
+
+#include <gtest/gtest.h>
+
+#include "netfilter/render.h"
+#include "netfilter/values.h"
+
+namespace kubenode::proxy {
+namespace {
+
+// The reference service: NodePort 30001, port 80, selector app=nginx, one endpoint 10.88.0.5:80.
+ServicePortInfo Nginx(std::vector<EndpointInfo> endpoints = {{"10.88.0.5", 80, true, true}}) {
+  ServicePortInfo s;
+  s.id = {"default", "nginx", ""};
+  s.cluster_ip = "10.96.0.10";
+  s.port = 80;
+  s.node_port = 30001;
+  s.endpoints = std::move(endpoints);
+  return s;
+}
+
+PlannerConfig Config() {
+  PlannerConfig c;
+  c.pod_cidr = "10.88.0.0/16";
+  return c;
+}
+
+std::string Render(const std::vector<ServicePortInfo>& services, const PlannerConfig& config = Config()) {
+  Result<Plan> plan = PlanRuleset(services, config);
+  EXPECT_TRUE(plan.ok()) << plan.status().message();
+  return netfilter::RenderTable(plan->table);
+}
+
+const char kReferenceRuleset[] = R"(table ip kubenode-proxy {
+	set cluster-ips {
+		type ipv4_addr . inet_proto . inet_service
+		elements = { 10.96.0.10 . tcp . 80 }
+	}
+
+	set hairpin {
+		type ipv4_addr . ipv4_addr
+		elements = { 10.88.0.5 . 10.88.0.5 }
+	}
+
+	set no-endpoint-nodeports {
+		type inet_proto . inet_service
+	}
+
+	set no-endpoint-services {
+		type ipv4_addr . inet_proto . inet_service
+	}
+
+	set no-local-endpoint-nodeports {
+		type inet_proto . inet_service
+	}
+
+	set nodeports-masquerade {
+		type inet_proto . inet_service
+		elements = { tcp . 30001 }
+	}
+
+	map service-ips-1 {
+		type ipv4_addr . inet_proto . inet_service . mark : ipv4_addr . inet_service
+		elements = { 10.96.0.10 . tcp . 80 . 0 : 10.88.0.5 . 80 }
+	}
+
+	map service-nodeports-1 {
+		type inet_proto . inet_service . mark : ipv4_addr . inet_service
+		elements = { tcp . 30001 . 0 : 10.88.0.5 . 80 }
+	}
+
+	chain filter-forward {
+		type filter hook forward priority -110; policy accept;
+		ip daddr . meta l4proto . th dport @no-endpoint-services reject
+	}
+
+	chain filter-input {
+		type filter hook input priority -110; policy accept;
+		ip daddr . meta l4proto . th dport @no-endpoint-services reject
+		fib daddr type local meta l4proto . th dport @no-endpoint-nodeports reject
+		fib daddr type local meta l4proto . th dport @no-local-endpoint-nodeports drop
+	}
+
+	chain filter-output {
+		type filter hook output priority -110; policy accept;
+		ip daddr . meta l4proto . th dport @no-endpoint-services reject
+		fib daddr type local meta l4proto . th dport @no-endpoint-nodeports reject
+	}
+
+	chain nat-output {
+		type nat hook output priority -100; policy accept;
+		ip saddr != 10.88.0.0/16 ip daddr . meta l4proto . th dport @cluster-ips meta mark set meta mark | 0x00004000
+		fib daddr type local meta l4proto . th dport @nodeports-masquerade meta mark set meta mark | 0x00004000
+		dnat ip to ip daddr . meta l4proto . th dport . numgen random mod 1 map @service-ips-1
+		fib daddr type local dnat ip to meta l4proto . th dport . numgen random mod 1 map @service-nodeports-1
+	}
+
+	chain nat-postrouting {
+		type nat hook postrouting priority 100; policy accept;
+		meta mark & 0x00004000 == 0x00004000 masquerade fully-random
+		ct status dnat ip saddr . ip daddr @hairpin masquerade fully-random
+		ct status dnat ip saddr 127.0.0.0/8 masquerade fully-random
+	}
+
+	chain nat-prerouting {
+		type nat hook prerouting priority -100; policy accept;
+		ip saddr != 10.88.0.0/16 ip daddr . meta l4proto . th dport @cluster-ips meta mark set meta mark | 0x00004000
+		fib daddr type local meta l4proto . th dport @nodeports-masquerade meta mark set meta mark | 0x00004000
+		dnat ip to ip daddr . meta l4proto . th dport . numgen random mod 1 map @service-ips-1
+		fib daddr type local dnat ip to meta l4proto . th dport . numgen random mod 1 map @service-nodeports-1
+	}
+}
+)";
+
+TEST(RulesetPlannerTest, ReferenceServiceMatchesExpectedRuleset) {
+  EXPECT_EQ(Render({Nginx()}), kReferenceRuleset);
+}
+
+TEST(RulesetPlannerTest, NoReadyEndpointsRejectsClusterIpAndNodePort) {
+  std::string text = Render({Nginx({{"10.88.0.5", 80, /*ready=*/false, true}})});
+  EXPECT_NE(text.find("set no-endpoint-services {\n\t\ttype ipv4_addr . inet_proto . inet_service\n"
+                      "\t\telements = { 10.96.0.10 . tcp . 80 }"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("set no-endpoint-nodeports {\n\t\ttype inet_proto . inet_service\n\t\telements = { tcp . 30001 }"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("service-ips-"), std::string::npos) << text;
+  EXPECT_EQ(text.find("numgen"), std::string::npos) << text;
+}
+
+TEST(RulesetPlannerTest, EndpointCountGroupsShareOneRuleEach) {
+  ServicePortInfo a = Nginx({{"10.88.0.5", 80, true, true}, {"10.88.0.6", 80, true, true}});
+  ServicePortInfo b = Nginx({{"10.88.0.7", 8080, true, true}, {"10.88.0.8", 8080, true, true}});
+  b.id.name = "other";
+  b.cluster_ip = "10.96.0.11";
+  b.node_port = 0;
+  Result<Plan> plan = PlanRuleset({a, b}, Config());
+  ASSERT_TRUE(plan.ok());
+  const netfilter::Table& t = plan->table;
+  ASSERT_TRUE(t.sets.count("service-ips-2"));
+  EXPECT_EQ(t.sets.at("service-ips-2").elements.size(), 4u);
+  EXPECT_EQ(t.FindChain("nat-prerouting")->rules.size(), 4u);  // 2 mark rules + 1 ClusterIP group + 1 NodePort group
+  std::string text = netfilter::RenderTable(t);
+  EXPECT_NE(text.find("10.96.0.11 . tcp . 80 . 1 : 10.88.0.8 . 8080"), std::string::npos) << text;
+}
+
+TEST(RulesetPlannerTest, SessionAffinityUsesDynamicMapAndBoundedRules) {
+  ServicePortInfo s = Nginx({{"10.88.0.5", 80, true, true}, {"10.88.0.6", 80, true, true}});
+  s.session_affinity = api::SessionAffinity::kClientIP;
+  s.affinity_timeout_seconds = 60;
+  ServicePortInfo s2 = s;
+  s2.id.name = "second";
+  s2.cluster_ip = "10.96.0.12";
+  s2.node_port = 30002;
+  std::string text = Render({s, s2});
+  EXPECT_NE(text.find("map affinity-60 {\n\t\ttype ipv4_addr . ipv4_addr . inet_proto . inet_service : ipv4_addr . "
+                      "inet_service\n\t\tflags dynamic,timeout\n\t\ttimeout 60s\n\t}"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\t\tdnat ip to ip saddr . ip daddr . meta l4proto . th dport map @affinity-60\n"
+                      "\t\tdnat ip to ip daddr . meta l4proto . th dport . numgen random mod 2 map @service-ips-2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("ct status dnat ct original ip daddr . meta l4proto . ct original proto-dst @affinity-services-60 "
+                      "update @affinity-60 { ct original ip saddr . ct original ip daddr . meta l4proto . ct original "
+                      "proto-dst timeout 60s : ip daddr . th dport }"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("elements = { 10.96.0.10 . tcp . 80,\n\t\t\t     10.96.0.12 . tcp . 80 }"), std::string::npos) << text;
+  // Two services with the same timeout share the affinity rules.
+  Result<Plan> plan = PlanRuleset({s, s2}, Config());
+  EXPECT_EQ(plan->table.FindChain("nat-postrouting")->rules.size(), 5u);
+}
+
+TEST(RulesetPlannerTest, LocalTrafficPolicyUsesLocalEndpointsWithoutMasquerade) {
+  ServicePortInfo s = Nginx({{"10.88.0.5", 80, true, /*is_local=*/true}, {"10.88.1.9", 80, true, /*is_local=*/false}});
+  s.external_traffic_policy = api::TrafficPolicy::kLocal;
+  Result<Plan> plan = PlanRuleset({s}, Config());
+  ASSERT_TRUE(plan.ok());
+  const auto& sets = plan->table.sets;
+  EXPECT_TRUE(sets.at("nodeports-masquerade").elements.empty());
+  ASSERT_TRUE(sets.count("service-nodeports-1"));
+  std::string text = netfilter::RenderSet(sets.at("service-nodeports-1"));
+  EXPECT_NE(text.find("tcp . 30001 . 0 : 10.88.0.5 . 80"), std::string::npos) << text;
+  EXPECT_EQ(sets.at("service-ips-2").elements.size(), 2u);  // ClusterIP still uses every endpoint
+
+  // No local endpoint: NodePort traffic is dropped, not rejected.
+  s.endpoints = {{"10.88.1.9", 80, true, false}};
+  plan = PlanRuleset({s}, Config());
+  EXPECT_EQ(netfilter::RenderSet(plan->table.sets.at("no-local-endpoint-nodeports")),
+            "\tset no-local-endpoint-nodeports {\n\t\ttype inet_proto . inet_service\n\t\telements = { tcp . 30001 }\n\t}\n");
+  EXPECT_TRUE(plan->table.sets.at("no-endpoint-nodeports").elements.empty());
+}
+
+TEST(RulesetPlannerTest, EndpointChangeIsOnlyElementOps) {
+  Result<Plan> before = PlanRuleset({Nginx()}, Config());
+  Result<Plan> after = PlanRuleset({Nginx({{"10.88.0.6", 80, true, true}})}, Config());
+  netfilter::Transaction tx = PlanTransaction(&before->table, after->table);
+  EXPECT_EQ(tx.NonElementOps(), 0u);
+  // service-ips-1, service-nodeports-1 and hairpin each lose one element and gain one.
+  EXPECT_EQ(tx.ElementOps(), 6u);
+  std::string ops;
+  for (const auto& op : tx.ops) ops += netfilter::Describe(tx, op, &after->table) + "\n";
+  EXPECT_NE(ops.find("delete element from map service-ips-1: 10.96.0.10 . tcp . 80 . 0\n"), std::string::npos) << ops;
+  EXPECT_NE(ops.find("add element to map service-ips-1: 10.96.0.10 . tcp . 80 . 0 : 10.88.0.6 . 80\n"), std::string::npos)
+      << ops;
+}
+
+TEST(RulesetPlannerTest, LocalhostNodePortsCanBeDisabled) {
+  PlannerConfig c = Config();
+  c.localhost_nodeports = false;
+  std::string text = Render({Nginx()}, c);
+  EXPECT_NE(text.find("fib daddr type local ip daddr != 127.0.0.0/8 dnat ip to meta l4proto . th dport . numgen random "
+                      "mod 1 map @service-nodeports-1"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("ip saddr 127.0.0.0/8 masquerade"), std::string::npos) << text;
+}
+
+TEST(RulesetPlannerTest, BadInputsAreSkippedAndNamed) {
+  ServicePortInfo bad = Nginx();
+  bad.id.name = "broken";
+  bad.cluster_ip = "not-an-ip";
+  ServicePortInfo dup = Nginx();
+  dup.id.name = "zz-duplicate";
+  Result<Plan> plan = PlanRuleset({Nginx(), bad, dup}, Config());
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->skipped.size(), 2u);
+  EXPECT_EQ(plan->skipped[0], "default/broken: bad clusterIP or port");
+  EXPECT_EQ(plan->skipped[1], "default/zz-duplicate: duplicate 10.96.0.10:80");
+  EXPECT_FALSE(PlanRuleset({}, PlannerConfig{kProxyTable, "10.88.0.0/99", true}).ok());
+}
+
+}  // namespace
+}  // namespace kubenode::proxy
