@@ -31,14 +31,21 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
+std::string StaticPodUID(const std::string& file, const std::string& node_name, const std::string& ns,
+                         const std::string& name) {
+  return Md5Hex("file:" + file + "\nhost:" + node_name + "\npod:" + ns + "/" + name);
+}
+
 void ApplyStaticPodDefaults(api::Pod& pod, const std::string& node_name, const std::string& file) {
-  if (pod.metadata.uid.empty()) {
-    pod.metadata.uid = Md5Hex(CanonicalJson(pod).dump() + "host:" + node_name + "file:" + file);
-  }
+  // The content hash as upstream's UID: md5 of the decoded pod, then host and file.
+  const std::string content_hash = Md5Hex(CanonicalJson(pod).dump() + "host:" + node_name + "file:" + file);
   pod.metadata.name = pod.metadata.name + "-" + Lower(node_name);
   if (pod.metadata.ns.empty()) pod.metadata.ns = "default";
+  if (pod.metadata.uid.empty()) {
+    pod.metadata.uid = StaticPodUID(file, node_name, pod.metadata.ns, pod.metadata.name);
+  }
   pod.spec.node_name = node_name;
-  pod.metadata.annotations[kConfigHashAnnotation] = pod.metadata.uid;
+  pod.metadata.annotations[kConfigHashAnnotation] = content_hash;
   pod.metadata.annotations[kConfigSourceAnnotation] = "file";
 }
 

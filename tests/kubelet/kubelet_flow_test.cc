@@ -10,6 +10,7 @@
 
 #include "base/fake_clock.h"
 #include "kubelet/config/manifest_source.h"
+#include "kubelet/config/static_pod.h"
 #include "tests/kubelet/fake_probe_manager.h"
 #include "tests/kubelet/fake_runtime.h"
 
@@ -67,6 +68,7 @@ class KubeletFlowTest : public ::testing::Test {
     return n;
   }
   std::optional<PodWithStatus> Web() { return kubelet_->GetPod("default", "web-node1"); }
+  void EditCommandRestartsOnlySidecar(const std::string& manifest);
 
   FakeClock clock_;
   std::string dir_;
@@ -154,42 +156,103 @@ TEST_F(KubeletFlowTest, ExitedContainerRestartsWithCrashLoopBackOff) {
   EXPECT_EQ(runtime_->ContainersNamed("app").size(), 2u);
 }
 
-TEST_F(KubeletFlowTest, ManifestEditRestartsOnlyChangedContainer) {
-  Write("web.yaml", kWeb);
+// kWeb without metadata.uid: the UID then comes from file, node and pod name.
+std::string WebWithoutUID() {
+  std::string text = kWeb;
+  const std::string uid_line = "  uid: fixed-uid-1\n";
+  text.erase(text.find(uid_line), uid_line.size());
+  return text;
+}
+
+// Runs `manifest`, edits the sidecar's command and checks that the pod keeps its UID and sandbox, the app
+// container is untouched and only the sidecar was restarted (restartCount 1, as upstream's startContainer
+// counts a spec-change restart like any other).
+void KubeletFlowTest::EditCommandRestartsOnlySidecar(const std::string& manifest) {
+  Write("web.yaml", manifest);
   kubelet_->SyncOnce();
+  const auto uid = Web()->pod.metadata.uid;
+  const auto hash = Web()->pod.metadata.annotations.at("kubernetes.io/config.hash");
   const auto sandbox = runtime_->Sandboxes()[0].id;
   const auto app = runtime_->ContainersNamed("app")[0].id;
-  std::string edited = kWeb;
+  std::string edited = manifest;
   edited.replace(edited.find("3600"), 4, "7200");
   Write("web.yaml", edited);
   clock_.Advance(1s);
+  runtime_->ClearCalls();
   kubelet_->SyncOnce();
-  EXPECT_EQ(runtime_->Sandboxes().size(), 1u);
+
+  EXPECT_EQ(Web()->pod.metadata.uid, uid);
+  EXPECT_NE(Web()->pod.metadata.annotations.at("kubernetes.io/config.hash"), hash);
+  ASSERT_EQ(runtime_->Sandboxes().size(), 1u);
   EXPECT_EQ(runtime_->Sandboxes()[0].id, sandbox);
+  EXPECT_EQ(runtime_->CountCalls("RunPodSandbox"), 0);
+  EXPECT_EQ(runtime_->ContainersNamed("app").size(), 1u);
   EXPECT_EQ(runtime_->ContainersNamed("app")[0].id, app);
   EXPECT_EQ(runtime_->ContainersNamed("app")[0].state, cri::ContainerState::kRunning);
+  EXPECT_EQ(runtime_->CountCalls("StopContainer app"), 0);
   auto sidecar = runtime_->ContainersNamed("sidecar");
   ASSERT_EQ(sidecar.size(), 2u);
   EXPECT_EQ(sidecar[0].state, cri::ContainerState::kRunning);
+  EXPECT_EQ(sidecar[0].metadata.attempt, 1u);
   EXPECT_EQ(runtime_->ContainerConfigOf(sidecar[0].id).args, (std::vector<std::string>{}));
   EXPECT_EQ(runtime_->ContainerConfigOf(sidecar[0].id).command, (std::vector<std::string>{"sleep", "7200"}));
   EXPECT_EQ(sidecar[1].state, cri::ContainerState::kExited);
+
+  const auto web = Web();
+  ASSERT_EQ(web->status.container_statuses.size(), 2u);
+  EXPECT_EQ(web->status.container_statuses[0].name, "app");
+  EXPECT_EQ(web->status.container_statuses[0].restart_count, 0);
+  EXPECT_FALSE(web->status.container_statuses[0].last_state.terminated);
+  EXPECT_EQ(web->status.container_statuses[1].name, "sidecar");
+  EXPECT_EQ(web->status.container_statuses[1].restart_count, 1);
+  EXPECT_TRUE(web->status.container_statuses[1].state.running);
+  EXPECT_TRUE(web->status.container_statuses[1].last_state.terminated);
+  bool killing = false;
+  for (const auto& e : kubelet_->EventsFor("default", "web-node1")) {
+    if (e.reason == "Killing") {
+      EXPECT_EQ(e.object.field_path, "spec.containers{sidecar}");
+      EXPECT_EQ(e.message, "Container sidecar definition changed, will be restarted");
+      killing = true;
+    }
+  }
+  EXPECT_TRUE(killing);
 }
 
-TEST_F(KubeletFlowTest, ManifestWithoutUIDGetsContentHashUIDAndEditReplacesPod) {
-  std::string text = kWeb;
-  text.erase(text.find("  uid: fixed-uid-1\n"), std::string("  uid: fixed-uid-1\n").size());
+TEST_F(KubeletFlowTest, ManifestEditRestartsOnlyChangedContainer) { EditCommandRestartsOnlySidecar(kWeb); }
+
+TEST_F(KubeletFlowTest, ManifestWithoutUIDKeepsUIDAcrossEdits) {
+  const auto text = WebWithoutUID();
+  EditCommandRestartsOnlySidecar(text);
+  EXPECT_EQ(Web()->pod.metadata.uid, StaticPodUID(dir_ + "/manifests/web.yaml", "node1", "default", "web-node1"));
+  EXPECT_EQ(Web()->pod.metadata.uid.size(), 32u);
+}
+
+TEST_F(KubeletFlowTest, RenamedPodIsANewPod) {
+  std::string text = WebWithoutUID();
   Write("web.yaml", text);
   kubelet_->SyncOnce();
   const auto uid = Web()->pod.metadata.uid;
-  EXPECT_EQ(uid.size(), 32u);
-  EXPECT_EQ(Web()->pod.metadata.annotations.at("kubernetes.io/config.hash"), uid);
-  text.replace(text.find("3600"), 4, "7200");
+  text.replace(text.find("name: web"), 9, "name: www");
   Write("web.yaml", text);
   clock_.Advance(1s);
   kubelet_->SyncOnce();
+  EXPECT_FALSE(Web());
+  const auto www = kubelet_->GetPod("default", "www-node1");
+  ASSERT_TRUE(www);
+  EXPECT_NE(www->pod.metadata.uid, uid);
+  ASSERT_EQ(runtime_->Sandboxes().size(), 1u);
+  EXPECT_EQ(runtime_->Sandboxes()[0].labels.at("io.kubernetes.pod.uid"), www->pod.metadata.uid);
+}
+
+TEST_F(KubeletFlowTest, MovedManifestIsANewPod) {
+  Write("web.yaml", WebWithoutUID());
+  kubelet_->SyncOnce();
+  const auto uid = Web()->pod.metadata.uid;
+  fs::rename(dir_ + "/manifests/web.yaml", dir_ + "/manifests/web2.yaml");
+  clock_.Advance(1s);
+  kubelet_->SyncOnce();
   ASSERT_TRUE(Web());
-  EXPECT_NE(Web()->pod.metadata.uid, uid);  // upstream: a new UID, the old pod is removed
+  EXPECT_NE(Web()->pod.metadata.uid, uid);
   ASSERT_EQ(runtime_->Sandboxes().size(), 1u);
   EXPECT_EQ(runtime_->Sandboxes()[0].labels.at("io.kubernetes.pod.uid"), Web()->pod.metadata.uid);
 }
