@@ -1,0 +1,264 @@
+// kubenode's proxy against real kernel nftables: a `node` network namespace with a bridge, three backend
+// namespaces running busybox httpd (each serves its own name), and an `external` client routed to the node.
+// The Proxier runs in-process; its NftnlBackend opens its netlink socket inside the node namespace.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "netfilter/nftnl_backend.h"
+#include "netfilter/render.h"
+#include "proxy/proxier.h"
+
+namespace kubenode::proxy {
+namespace {
+
+const std::string kSuffix = std::to_string(getpid());
+const std::string kNode = "kn-node-" + kSuffix;
+const std::string kExternal = "kn-ext-" + kSuffix;
+std::string Backend(int i) { return "kn-b" + std::to_string(i) + "-" + kSuffix; }
+std::string BackendIp(int i) { return "10.88.0." + std::to_string(5 + i); }
+const std::string kTmp = "/tmp/kn-netns-" + kSuffix;
+
+struct Cmd {
+  int code;
+  std::string out;
+};
+
+Cmd Shell(const std::string& cmd) {
+  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
+  if (!f) return {-1, "popen failed"};
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  int status = pclose(f);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string In(const std::string& ns, const std::string& cmd) { return "ip netns exec " + ns + " " + cmd; }
+
+ServicePortInfo Nginx(int endpoints) {
+  ServicePortInfo s;
+  s.id = {"default", "nginx", ""};
+  s.cluster_ip = "10.96.0.10";
+  s.port = 80;
+  s.node_port = 30001;
+  for (int i = 0; i < endpoints; ++i) s.endpoints.push_back({BackendIp(i), 80, true, true});
+  return s;
+}
+
+PlannerConfig Config() {
+  PlannerConfig c;
+  c.pod_cidr = "10.88.0.0/16";
+  return c;
+}
+
+// Counts answers per backend name from `count` sequential requests made inside `ns`.
+std::map<std::string, int> Requests(const std::string& ns, const std::string& url, int count) {
+  Cmd c = Shell(In(ns, "sh -c 'for i in $(seq " + std::to_string(count) + "); do curl -s --max-time 2 " + url +
+                         " || echo FAIL; done'"));
+  std::map<std::string, int> seen;
+  std::istringstream lines(c.out);
+  for (std::string line; std::getline(lines, line);) ++seen[line];
+  return seen;
+}
+
+void ExpectBalanced(const std::map<std::string, int>& seen, int backends, int total) {
+  int sum = 0;
+  for (const auto& [name, n] : seen) sum += n;
+  EXPECT_EQ(sum, total);
+  ASSERT_EQ(seen.size(), static_cast<size_t>(backends)) << ::testing::PrintToString(seen);
+  for (int i = 0; i < backends; ++i) {
+    auto it = seen.find(Backend(i));
+    ASSERT_NE(it, seen.end()) << ::testing::PrintToString(seen);
+    EXPECT_GE(it->second, total / backends * 2 / 3) << ::testing::PrintToString(seen);  // >= 20% of 300 for 3
+  }
+}
+
+class ProxyNetnsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    TearDownTestSuite();
+    std::vector<std::string> cmds = {
+        "mkdir -p " + kTmp,
+        "ip netns add " + kNode,
+        "ip netns add " + kExternal,
+        In(kNode, "ip link set lo up"),
+        In(kNode, "ip link add br0 type bridge"),
+        In(kNode, "ip addr add 10.88.0.1/24 dev br0"),
+        In(kNode, "ip link set br0 up"),
+        In(kNode, "sysctl -qw net.ipv4.ip_forward=1"),
+        In(kNode, "sysctl -qw net.ipv4.conf.all.route_localnet=1"),
+        "ip link add vext netns " + kNode + " type veth peer name eth0 netns " + kExternal,
+        In(kNode, "ip addr add 192.168.77.1/24 dev vext"),
+        In(kNode, "ip link set vext up"),
+        In(kExternal, "ip link set lo up"),
+        In(kExternal, "ip addr add 192.168.77.2/24 dev eth0"),
+        In(kExternal, "ip link set eth0 up"),
+        In(kExternal, "ip route add default via 192.168.77.1"),
+        // ClusterIPs need a route for the output path to reach the NAT hook; nothing leaves: all is DNATed.
+        In(kNode, "ip route add default via 192.168.77.2"),
+    };
+    for (int i = 0; i < 3; ++i) {
+      const std::string b = Backend(i), dir = kTmp + "/www" + std::to_string(i);
+      cmds.push_back("mkdir -p " + dir);
+      cmds.push_back("sh -c 'echo " + b + " > " + dir + "/index.html'");
+      cmds.push_back("ip netns add " + b);
+      cmds.push_back("ip link add vb" + std::to_string(i) + " netns " + kNode + " type veth peer name eth0 netns " + b);
+      cmds.push_back(In(kNode, "ip link set vb" + std::to_string(i) + " master br0 up"));
+      // As the CNI bridge plugin's hairpinMode: with br_netfilter loaded, a DNATed packet back to the pod it
+      // came from is bridged out of its ingress port.
+      cmds.push_back(In(kNode, "ip link set vb" + std::to_string(i) + " type bridge_slave hairpin on"));
+      cmds.push_back(In(b, "ip link set lo up"));
+      cmds.push_back(In(b, "ip addr add " + BackendIp(i) + "/24 dev eth0"));
+      cmds.push_back(In(b, "ip link set eth0 up"));
+      cmds.push_back(In(b, "ip route add default via 10.88.0.1"));
+      cmds.push_back(In(b, "/bin/busybox httpd -p 80 -h " + dir));
+    }
+    for (const std::string& c : cmds) {
+      Cmd r = Shell(c);
+      if (r.code != 0) {
+        setup_error_ = c + ": " + r.out;
+        return;
+      }
+    }
+  }
+
+  static void TearDownTestSuite() {
+    std::vector<std::string> all = {kNode, kExternal};
+    for (int i = 0; i < 3; ++i) all.push_back(Backend(i));
+    for (const std::string& ns : all) {
+      // Processes this test started inside its own namespaces (httpd, curl loops), by pid.
+      Shell("for p in $(ip netns pids " + ns + " 2>/dev/null); do kill $p; done");
+      Shell("ip netns del " + ns + " 2>/dev/null");
+    }
+    Shell("rm -rf " + kTmp);
+  }
+
+  void SetUp() override {
+    ASSERT_EQ(setup_error_, "");
+    backend_ = std::make_unique<netfilter::NftnlBackend>("/run/netns/" + kNode);
+  }
+  void TearDown() override {
+    Proxier p(*backend_, Config());
+    EXPECT_TRUE(p.Cleanup().ok());
+  }
+
+  // Starts a client loop in the node namespace; Stop() returns its failure count and request count.
+  struct Loop {
+    std::string stop_file, out_file;
+    std::pair<int, int> Stop() {
+      Shell("touch " + stop_file);
+      // The loop exits after its current request (at most --max-time).
+      for (int i = 0; i < 100 && Shell("test -f " + out_file + ".done").code != 0; ++i) usleep(100'000);
+      Cmd c = Shell("cat " + out_file);
+      int fails = 0, total = 0;
+      std::istringstream lines(c.out);
+      for (std::string line; std::getline(lines, line);) {
+        ++total;
+        if (line.rfind("FAIL", 0) == 0) ++fails;
+      }
+      return {fails, total};
+    }
+  };
+  Loop StartLoop(const std::string& url) {
+    static int n = 0;
+    Loop l{kTmp + "/stop" + std::to_string(n), kTmp + "/loop" + std::to_string(n)};
+    ++n;
+    Shell(In(kNode, "sh -c 'while [ ! -f " + l.stop_file + " ]; do curl -s --max-time 2 " + url + " || echo FAIL $?; done > " +
+                      l.out_file + "; touch " + l.out_file + ".done' >/dev/null 2>&1 &"));
+    // Wait until the loop has answered at least once.
+    for (int i = 0; i < 100 && Shell("test -s " + l.out_file).code != 0; ++i) usleep(50'000);
+    return l;
+  }
+
+  static inline std::string setup_error_;
+  std::unique_ptr<netfilter::NftnlBackend> backend_;
+};
+
+TEST_F(ProxyNetnsTest, ClusterIpAndNodePortsAreBalancedAndDumpMatchesPlan) {
+  Proxier p(*backend_, Config());
+  ASSERT_TRUE(p.Sync({Nginx(3)}).ok());
+
+  ExpectBalanced(Requests(kNode, "http://10.96.0.10:80/", 300), 3, 300);
+  ExpectBalanced(Requests(kExternal, "http://192.168.77.1:30001/", 300), 3, 300);
+  ExpectBalanced(Requests(kNode, "http://127.0.0.1:30001/", 300), 3, 300);
+
+  auto live = backend_->Dump(2, kProxyTable);
+  ASSERT_TRUE(live.ok()) << live.status().message();
+  ASSERT_TRUE(live->has_value());
+  EXPECT_EQ(netfilter::RenderTable(**live), netfilter::RenderTable(PlanRuleset({Nginx(3)}, Config())->table));
+}
+
+TEST_F(ProxyNetnsTest, HairpinBackendReachesItselfThroughItsService) {
+  Proxier p(*backend_, Config());
+  ASSERT_TRUE(p.Sync({Nginx(1)}).ok());
+  auto seen = Requests(Backend(0), "http://10.96.0.10:80/", 5);
+  EXPECT_EQ(seen[Backend(0)], 5) << ::testing::PrintToString(seen);
+}
+
+TEST_F(ProxyNetnsTest, EndpointsShrinkThenConnectionRefused) {
+  Proxier p(*backend_, Config());
+  ASSERT_TRUE(p.Sync({Nginx(3)}).ok());
+  ExpectBalanced(Requests(kNode, "http://10.96.0.10:80/", 60), 3, 60);
+  ASSERT_TRUE(p.Sync({Nginx(1)}).ok());
+  auto seen = Requests(kNode, "http://10.96.0.10:80/", 30);
+  EXPECT_EQ(seen[Backend(0)], 30) << ::testing::PrintToString(seen);
+  ASSERT_TRUE(p.Sync({Nginx(0)}).ok());
+  for (const char* url : {"http://10.96.0.10:80/", "http://127.0.0.1:30001/"}) {
+    Cmd c = Shell(In(kNode, std::string("curl -s --max-time 5 -o /dev/null ") + url));
+    EXPECT_EQ(c.code, 7) << url << " " << c.out;  // connection refused
+  }
+  Cmd ext = Shell(In(kExternal, "curl -s --max-time 5 -o /dev/null http://192.168.77.1:30001/"));
+  EXPECT_EQ(ext.code, 7) << ext.out;
+}
+
+TEST_F(ProxyNetnsTest, HundredEndpointUpdatesUnderLoadHaveNoFailures) {
+  Proxier p(*backend_, Config());
+  ASSERT_TRUE(p.Sync({Nginx(3)}).ok());
+  Loop loop = StartLoop("http://10.96.0.10:80/");
+  for (int i = 0; i < 100; ++i) {
+    ServicePortInfo s = Nginx(3);
+    // Never below one endpoint: rotate through {0}, {1,2}, {0,1,2}, {2}, ...
+    std::vector<EndpointInfo> eps;
+    for (int k = 0; k < 3; ++k)
+      if ((i + k) % 3 == 0 || (i % 4 == 1 && k > 0)) eps.push_back(s.endpoints[k]);
+    s.endpoints = eps;
+    Status st = p.Sync({s});
+    ASSERT_TRUE(st.ok()) << st.message();
+    usleep(20'000);
+  }
+  auto [fails, total] = loop.Stop();
+  EXPECT_EQ(fails, 0) << "of " << total;
+  EXPECT_GT(total, 10);
+}
+
+TEST_F(ProxyNetnsTest, NewProxierTakesOverTableWithoutFailures) {
+  {
+    Proxier first(*backend_, Config());
+    ASSERT_TRUE(first.Sync({Nginx(3)}).ok());
+  }
+  Loop loop = StartLoop("http://10.96.0.10:80/");
+  for (int i = 0; i < 5; ++i) {
+    netfilter::NftnlBackend fresh("/run/netns/" + kNode);
+    Proxier restarted(fresh, Config());
+    Status st = restarted.Sync({Nginx(i % 2 ? 2 : 3)});
+    ASSERT_TRUE(st.ok()) << st.message();
+    EXPECT_TRUE(restarted.last_stats().full_resync);
+    usleep(100'000);
+  }
+  auto [fails, total] = loop.Stop();
+  EXPECT_EQ(fails, 0) << "of " << total;
+  EXPECT_GT(total, 3);
+}
+
+}  // namespace
+}  // namespace kubenode::proxy
