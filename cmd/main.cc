@@ -7,6 +7,7 @@
 #include "agent/local_api.h"
 #include "cmd/cli.h"
 #include "cmd/describe_node.h"
+#include "cmd/run.h"
 #include "cri/grpc_runtime_service.h"
 
 namespace {
@@ -58,6 +59,8 @@ int main(int argc, char** argv) {
   app.add_option("-n,--namespace", flags.ns, "Namespace of the object")->capture_default_str();
   app.set_version_flag("--version", std::string("kubenode ") + kVersion);
   int exit_code = 0;
+
+  kubenode::cmd::AddRunCommand(app, flags.runtime_endpoint, flags.socket, exit_code);
 
   // get RESOURCE [NAME] [-o wide|json|yaml]
   std::string get_resource, get_name, get_output;

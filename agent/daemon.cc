@@ -1,0 +1,117 @@
+#include "agent/daemon.h"
+
+#include <filesystem>
+
+#include "agent/daemon_parts.h"
+#include "base/log.h"
+#include "proxy/sysctl.h"
+#include "systemd/notify.h"
+
+namespace kubenode::agent {
+namespace {
+
+cri::GrpcOptions RuntimeOptions(const DaemonOptions& options) {
+  cri::GrpcOptions grpc;
+  grpc.endpoint = options.runtime_endpoint;
+  grpc.request_timeout = options.runtime_request_timeout;
+  return grpc;
+}
+
+}  // namespace
+
+Daemon::Parts::Parts(const DaemonOptions& opts)
+    : options(opts),
+      runtime(RuntimeOptions(opts)),
+      events(clock),
+      probes(runtime, events, clock),
+      kubelet(opts.kubelet, runtime, runtime, clock, probes, events),
+      local_api(opts.local_api_socket) {}
+
+void Daemon::Parts::RefreshEndpoints() {
+  if (!slices) return;
+  std::lock_guard lock(pods_mu);
+  slices->Sync(services->Services(), pods);
+}
+
+Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {}
+
+Daemon::~Daemon() { Stop(); }
+
+Status Daemon::Start() {
+  auto log = Logger("agent");
+  parts_ = std::make_unique<Parts>(options_);
+  Parts& p = *parts_;
+
+  auto version = p.runtime.Version();
+  if (!version.ok()) return version.status().WithContext("container runtime");
+  log->info("container runtime {} {} (CRI {}) at {}", version->runtime_name, version->runtime_version,
+            version->runtime_api_version, options_.runtime_endpoint);
+
+  if (options_.run_proxy) {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.state_dir, ec);
+    p.allocation_store =
+        std::make_unique<proxy::FileAllocationStore>(options_.state_dir + "/service-allocations.json");
+    auto allocator = proxy::ServiceAllocator::Create(
+        p.allocation_store.get(), {.cluster_ip_range = options_.service_cluster_ip_range,
+                                   .node_port_range = options_.service_node_port_range});
+    if (!allocator.ok()) return allocator.status().WithContext("proxy");
+    p.allocator = std::move(*allocator);
+
+    proxy::ProcSysctl sysctl;
+    auto settings = proxy::EnsureProxySysctls(sysctl, /*localhost_nodeports=*/true);
+    if (!settings.ok()) return settings.status().WithContext("proxy sysctls");
+    for (const auto& line : *settings) log->info("sysctl {}", line);
+
+    p.backend = std::make_unique<netfilter::NftnlBackend>();
+    p.proxier = std::make_unique<proxy::Proxier>(
+        *p.backend, proxy::PlannerConfig{.pod_cidr = options_.cluster_cidr, .localhost_nodeports = true});
+    p.tracker = std::make_unique<proxy::ServiceChangeTracker>(options_.kubelet.node_name, [&p] {
+      if (p.proxy_runner) p.proxy_runner->Trigger();
+    });
+    p.services = std::make_unique<ManifestServices>(*p.allocator, *p.tracker, p.events, p.clock);
+    p.slices = std::make_unique<proxy::EndpointSliceSync>(
+        p.tracker.get(), proxy::EndpointSliceBuilderOptions{.node_name = options_.kubelet.node_name});
+    p.proxy_runner = std::make_unique<ProxyRunner>(*p.tracker, *p.proxier, ProxyRunnerOptions{});
+
+    p.kubelet.SetManifestSink([&p](const std::vector<kubelet::ManifestFile>& files) {
+      p.services->OnManifests(files);
+      p.RefreshEndpoints();
+    });
+    p.kubelet.AddStatusListener([&p](const std::vector<kubelet::PodWithStatus>& pods) {
+      {
+        std::lock_guard lock(p.pods_mu);
+        p.pods.clear();
+        for (const auto& pod : pods) {
+          if (!pod.terminating) p.pods.push_back({pod.pod, pod.status});
+        }
+      }
+      p.RefreshEndpoints();
+    });
+  }
+
+  AddRoutes(p);
+  if (Status s = p.local_api.Start(); !s.ok()) return s;
+  if (Status s = p.kubelet.Start(); !s.ok()) {
+    p.local_api.Stop();
+    return s.WithContext("kubelet");
+  }
+  if (p.proxy_runner) p.proxy_runner->Start();
+  systemd::NotifyReady("kubelet and proxy running");
+  log->info("kubenode running on node {} ({}), manifests in {}", options_.kubelet.node_name,
+            options_.kubelet.node_ip, options_.kubelet.pod_manifest_path);
+  return {};
+}
+
+void Daemon::Stop() {
+  if (!parts_) return;
+  systemd::NotifyStopping();
+  parts_->local_api.Stop();
+  if (parts_->proxy_runner) parts_->proxy_runner->Stop();
+  parts_->kubelet.Stop();
+  // Pods keep running and the ruleset stays in the kernel, as with kubelet and kube-proxy: a restarted
+  // kubenode adopts both without a gap.
+  parts_.reset();
+}
+
+}  // namespace kubenode::agent

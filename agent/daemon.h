@@ -1,0 +1,46 @@
+// `kubenode run`: the node agent. Wires the CRI client, the kubelet, the proxy's inputs and the proxier,
+// and the local API the CLI talks to. Owns every long-lived object; main() only parses flags and waits
+// for a signal.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "agent/local_api.h"
+#include "base/status.h"
+#include "kubelet/kubelet.h"
+
+namespace kubenode::agent {
+
+struct DaemonOptions {
+  kubelet::KubeletConfig kubelet;  // node_name and node_ip filled by the caller
+  std::string runtime_endpoint = "unix:///run/containerd/containerd.sock";
+  std::chrono::milliseconds runtime_request_timeout = std::chrono::minutes(2);
+  std::string local_api_socket = kDefaultLocalApiSocket;
+  // Proxy.
+  bool run_proxy = true;
+  std::string service_cluster_ip_range = "10.96.0.0/12";
+  std::string service_node_port_range = "30000-32767";
+  std::string cluster_cidr;  // pods' CIDR: traffic from outside it to a ClusterIP is masqueraded
+  std::string state_dir = "/var/lib/kubenode";  // ClusterIP/NodePort allocations survive restarts here
+};
+
+class Daemon {
+ public:
+  explicit Daemon(DaemonOptions options);
+  ~Daemon();
+
+  // Checks the runtime (CRI Version), starts the kubelet, the proxy and the local API. On error nothing
+  // keeps running.
+  Status Start();
+  void Stop();
+
+  // Everything the daemon owns (agent/daemon_parts.h); opaque outside agent/.
+  struct Parts;
+
+ private:
+  DaemonOptions options_;
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace kubenode::agent

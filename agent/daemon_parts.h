@@ -1,0 +1,58 @@
+// Everything the daemon owns, in construction order. Private to agent/: daemon.cc builds it, routes.cc
+// serves the CLI from it.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "agent/daemon.h"
+#include "agent/local_api.h"
+#include "agent/manifest_services.h"
+#include "agent/proxy_runner.h"
+#include "base/clock.h"
+#include "cri/grpc_runtime_service.h"
+#include "kubelet/events/memory_event_recorder.h"
+#include "kubelet/kubelet.h"
+#include "kubelet/prober/probe_manager_impl.h"
+#include "netfilter/nftnl_backend.h"
+#include "proxy/allocation_store.h"
+#include "proxy/endpoint_slice_sync.h"
+#include "proxy/proxier.h"
+#include "proxy/service_allocator.h"
+#include "proxy/service_change_tracker.h"
+
+namespace kubenode::agent {
+
+struct Daemon::Parts {
+  explicit Parts(const DaemonOptions& options);
+
+  const DaemonOptions& options;
+  RealClock clock;
+  cri::GrpcRuntimeService runtime;
+  kubelet::MemoryEventRecorder events;
+  kubelet::ProbeManagerImpl probes;
+  kubelet::Kubelet kubelet;
+
+  // Proxy (null when --proxy is off).
+  std::unique_ptr<proxy::FileAllocationStore> allocation_store;
+  std::unique_ptr<proxy::ServiceAllocator> allocator;
+  std::unique_ptr<proxy::ServiceChangeTracker> tracker;
+  std::unique_ptr<ManifestServices> services;
+  std::unique_ptr<proxy::EndpointSliceSync> slices;
+  std::unique_ptr<netfilter::NftnlBackend> backend;
+  std::unique_ptr<proxy::Proxier> proxier;
+  std::unique_ptr<ProxyRunner> proxy_runner;
+
+  LocalApiServer local_api;
+
+  // The kubelet's latest pod statuses, for recomputing endpoints when Services change.
+  std::mutex pods_mu;
+  std::vector<proxy::PodWithStatus> pods;
+  void RefreshEndpoints();
+};
+
+// Registers the CLI's routes (get/describe/logs/apply/delete/proxy dump).
+void AddRoutes(Daemon::Parts& parts);
+
+}  // namespace kubenode::agent

@@ -1,0 +1,153 @@
+#include "cmd/run.h"
+
+#include <signal.h>
+
+#include <iostream>
+
+#include "agent/daemon.h"
+#include "agent/kubelet_config.h"
+#include "agent/proxy_config.h"
+#include "base/log.h"
+#include "host/node_info.h"
+#include "netfilter/nftnl_backend.h"
+#include "proxy/proxier.h"
+#include "systemd/journal_logging.h"
+
+namespace kubenode::cmd {
+namespace {
+
+struct RunFlags {
+  std::string config;        // --config: KubeletConfiguration
+  std::string proxy_config;  // --proxy-config: KubeProxyConfiguration
+  std::string pod_manifest_path, hostname_override, node_ip, root_dir, cluster_cidr;
+  std::string service_cluster_ip_range, service_node_port_range, state_dir = "/var/lib/kubenode";
+  bool proxy = true;
+  bool cleanup = false;
+  std::string log_level = "info";
+};
+
+std::chrono::milliseconds Millis(agent::Duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d); }
+
+// Config files first, flags given on the command line over them (as kubelet does).
+Result<agent::DaemonOptions> BuildOptions(const CLI::App& run, const RunFlags& f, const std::string& runtime_endpoint,
+                                          const std::string& socket) {
+  agent::KubeletConfig kc;
+  if (!f.config.empty()) {
+    auto loaded = agent::LoadKubeletConfig(f.config);
+    if (!loaded.ok()) return loaded.status();
+    kc = *loaded;
+  }
+  agent::ProxyConfig pc;
+  if (!f.proxy_config.empty()) {
+    auto loaded = agent::LoadProxyConfig(f.proxy_config);
+    if (!loaded.ok()) return loaded.status();
+    pc = *loaded;
+  }
+  auto given = [&run](const char* flag) { return run.count(flag) > 0; };
+  if (given("--pod-manifest-path")) kc.static_pod_path = f.pod_manifest_path;
+  if (given("--hostname-override")) kc.hostname_override = f.hostname_override;
+  if (given("--node-ip")) kc.node_ip = f.node_ip;
+  if (given("--root-dir")) kc.root_dir = f.root_dir;
+  // A global flag (also used by `describe node`): it overrides the file when it differs from the default.
+  if (f.config.empty() || runtime_endpoint != agent::KubeletConfig{}.container_runtime_endpoint) {
+    kc.container_runtime_endpoint = runtime_endpoint;
+  }
+  if (given("--cluster-cidr")) pc.cluster_cidrs = {f.cluster_cidr};
+  if (given("--service-cluster-ip-range")) pc.service_cluster_ip_range = f.service_cluster_ip_range;
+  if (given("--service-node-port-range")) {
+    auto range = agent::ParseNodePortRange(f.service_node_port_range);
+    if (!range.ok()) return range.status().WithContext("--service-node-port-range");
+    pc.service_node_port_range = *range;
+  }
+
+  agent::DaemonOptions o;
+  o.kubelet.node_name = kc.hostname_override.empty() ? host::NodeName() : kc.hostname_override;
+  o.kubelet.node_ip = kc.node_ip;
+  if (o.kubelet.node_ip.empty()) {
+    auto ip = host::PrimaryIPv4Address();
+    if (!ip.ok()) return ip.status().WithContext("node IP (set --node-ip)");
+    o.kubelet.node_ip = *ip;
+  }
+  o.kubelet.pod_manifest_path = kc.static_pod_path;
+  o.kubelet.root_dir = kc.root_dir;
+  o.kubelet.pod_logs_dir = kc.pod_logs_dir;
+  o.kubelet.file_check_frequency = Millis(kc.file_check_frequency);
+  o.kubelet.sync_frequency = Millis(kc.sync_frequency);
+  o.runtime_endpoint = kc.container_runtime_endpoint;
+  o.runtime_request_timeout = Millis(kc.runtime_request_timeout);
+  o.local_api_socket = socket;
+  o.run_proxy = f.proxy;
+  o.service_cluster_ip_range = pc.service_cluster_ip_range;
+  o.service_node_port_range = pc.service_node_port_range.ToString();
+  o.cluster_cidr = pc.cluster_cidrs.empty() ? "" : pc.cluster_cidrs.front();
+  o.state_dir = f.state_dir;
+  return o;
+}
+
+int Cleanup() {
+  netfilter::NftnlBackend backend;
+  proxy::Proxier proxier(backend, proxy::PlannerConfig{});
+  Status s = proxier.Cleanup();
+  if (!s.ok()) {
+    std::cerr << "error: " << s.message() << "\n";
+    return 1;
+  }
+  std::cout << "removed table ip " << proxy::kProxyTable << "\n";
+  return 0;
+}
+
+int Run(const agent::DaemonOptions& options) {
+  // Block the stop signals in every thread; main waits for them with sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  agent::Daemon daemon(options);
+  if (Status s = daemon.Start(); !s.ok()) {
+    Logger("agent")->critical("{}", s.message());
+    return 1;
+  }
+  int signal = 0;
+  sigwait(&signals, &signal);
+  Logger("agent")->info("received signal {}, stopping (pods and rules stay in place)", signal);
+  daemon.Stop();
+  return 0;
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app, std::string& runtime_endpoint, std::string& socket, int& exit_code) {
+  auto flags = std::make_shared<RunFlags>();
+  CLI::App* run = app.add_subcommand("run", "Run the node agent (kubelet + kube-proxy)");
+  run->add_option("--config", flags->config, "KubeletConfiguration file (kubelet.config.k8s.io/v1beta1)");
+  run->add_option("--proxy-config", flags->proxy_config, "KubeProxyConfiguration file (kubeproxy.config.k8s.io/v1alpha1)");
+  run->add_option("--pod-manifest-path", flags->pod_manifest_path, "Static pod directory (staticPodPath)");
+  run->add_option("--hostname-override", flags->hostname_override, "Node name instead of the hostname");
+  run->add_option("--node-ip", flags->node_ip, "The node's IP (default: the default route's interface address)");
+  run->add_option("--root-dir", flags->root_dir, "Kubelet state (volumes) directory");
+  run->add_option("--cluster-cidr", flags->cluster_cidr, "Pod CIDR: traffic from outside it to ClusterIPs is masqueraded");
+  run->add_option("--service-cluster-ip-range", flags->service_cluster_ip_range, "ClusterIP range (default 10.96.0.0/12)");
+  run->add_option("--service-node-port-range", flags->service_node_port_range, "NodePort range (default 30000-32767)");
+  run->add_option("--state-dir", flags->state_dir, "Where kubenode keeps its own state")->capture_default_str();
+  run->add_flag("--proxy,!--no-proxy", flags->proxy, "Run the proxy half (default on)");
+  run->add_flag("--cleanup", flags->cleanup, "Remove kubenode's nftables table and exit (as kube-proxy --cleanup)");
+  run->add_option("--log-level", flags->log_level, "trace|debug|info|warn|error")->capture_default_str();
+  run->callback([run, flags, &runtime_endpoint, &socket, &exit_code] {
+    systemd::ConfigureProcessLogging(spdlog::level::from_str(flags->log_level));
+    if (flags->cleanup) {
+      exit_code = Cleanup();
+      return;
+    }
+    auto options = BuildOptions(*run, *flags, runtime_endpoint, socket);
+    if (!options.ok()) {
+      std::cerr << "error: " << options.status().message() << "\n";
+      exit_code = 1;
+      return;
+    }
+    exit_code = Run(*options);
+  });
+}
+
+}  // namespace kubenode::cmd
