@@ -124,13 +124,24 @@ Transaction Diff(const Table* current, const Table& desired) {
     const Set& c = it->second;
     DeleteElements del{name, {}, false};
     AddElements add{name, {}};
-    for (const auto& [key, data] : c.elements) {
-      auto want = d.elements.find(key);
-      if (want == d.elements.end() || want->second != data) del.keys.push_back(key);
-    }
-    for (const auto& [key, data] : d.elements) {
-      auto have = c.elements.find(key);
-      if (have == c.elements.end() || have->second != data) add.elements.emplace_back(key, data);
+    // Both maps are sorted by key: one merge walk, no lookups.
+    auto ci = c.elements.begin();
+    auto di = d.elements.begin();
+    while (ci != c.elements.end() || di != d.elements.end()) {
+      if (di == d.elements.end() || (ci != c.elements.end() && ci->first < di->first)) {
+        del.keys.push_back(ci->first);
+        ++ci;
+      } else if (ci == c.elements.end() || di->first < ci->first) {
+        add.elements.emplace_back(di->first, di->second);
+        ++di;
+      } else {
+        if (ci->second != di->second) {
+          del.keys.push_back(ci->first);
+          add.elements.emplace_back(di->first, di->second);
+        }
+        ++ci;
+        ++di;
+      }
     }
     if (!del.keys.empty()) deletes_elements.push_back(std::move(del));
     if (!add.elements.empty()) adds_elements.push_back(std::move(add));

@@ -1,0 +1,155 @@
+// Kernel cost of kubenode's proxy ruleset: full sync and one endpoint change at N services x 10 endpoints,
+// through NftnlBackend inside a fresh network namespace, printed beside `nft -f` of an upstream-shaped
+// ruleset (kube-proxy nftables <= v1.35: service verdict map -> per-service chain -> numgen vmap ->
+// per-endpoint chains) of the same services, loaded in the same run. See bench/README.md.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "netfilter/nftnl_backend.h"
+#include "proxy/proxier.h"
+
+using namespace kubenode;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+int Sh(const std::string& cmd) {
+  int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+std::string Ip(uint32_t base, uint32_t idx) {
+  uint32_t a = base + idx;
+  return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." + std::to_string((a >> 8) & 255) + "." +
+         std::to_string(a & 255);
+}
+constexpr uint32_t kServiceBase = (10u << 24) | (96u << 16);   // 10.96.0.0
+constexpr uint32_t kEndpointBase = (10u << 24) | (128u << 16); // 10.128.0.0
+
+std::vector<proxy::ServicePortInfo> Services(int n, int endpoints) {
+  std::vector<proxy::ServicePortInfo> out(n);
+  for (int s = 0; s < n; ++s) {
+    auto& sp = out[s];
+    sp.id = {"bench", "svc-" + std::to_string(s), ""};
+    sp.cluster_ip = Ip(kServiceBase, s + 1);
+    sp.port = 80;
+    sp.node_port = s < 2000 ? 30000 + s : 0;
+    for (int e = 0; e < endpoints; ++e) sp.endpoints.push_back({Ip(kEndpointBase, s * endpoints + e), 8080, true, true});
+  }
+  return out;
+}
+
+void WriteUpstream(const std::string& path, const std::vector<proxy::ServicePortInfo>& services) {
+  std::ofstream f(path);
+  f << "table ip upstream {\n";
+  f << "  chain mark-for-masquerade { meta mark set meta mark | 0x4000; }\n";
+  for (size_t s = 0; s < services.size(); ++s) {
+    const auto& sp = services[s];
+    for (size_t e = 0; e < sp.endpoints.size(); ++e) {
+      const auto& ep = sp.endpoints[e];
+      f << "  chain ep-" << s << "-" << e << " { ip saddr " << ep.ip << " jump mark-for-masquerade; meta l4proto tcp dnat to "
+        << ep.ip << ":" << ep.port << "; }\n";
+    }
+    f << "  chain svc-" << s << " { numgen random mod " << sp.endpoints.size() << " vmap { ";
+    for (size_t e = 0; e < sp.endpoints.size(); ++e) f << (e ? ", " : "") << e << " : goto ep-" << s << "-" << e;
+    f << " }; }\n";
+  }
+  f << "  map service-ips { type ipv4_addr . inet_proto . inet_service : verdict; elements = { ";
+  for (size_t s = 0; s < services.size(); ++s)
+    f << (s ? ", " : "") << services[s].cluster_ip << " . tcp . " << services[s].port << " : goto svc-" << s;
+  f << " }; }\n";
+  f << "  chain nat-prerouting { type nat hook prerouting priority -100; ip daddr . meta l4proto . th dport vmap @service-ips; }\n";
+  f << "}\n";
+}
+
+}  // namespace
+
+int main() {
+  const std::string ns = "kn-bench-" + std::to_string(getpid());
+  const std::string tmp = "/tmp/" + ns + ".nft";
+  const bool upstream_10k = std::getenv("KUBENODE_BENCH_UPSTREAM_10K") != nullptr;
+  std::printf("%-6s %14s %14s %18s %18s %16s %8s\n", "N x10", "kubenode full", "(kernel tx)", "1 change (Sync)",
+              "1 change (kernel)", "upstream nft -f", "ratio");
+  for (int n : {1000, 10000}) {
+    if (Sh("ip netns add " + ns) != 0) return 1;
+    auto services = Services(n, 10);
+    double full = 0, apply = 0, change = 0, kernel_change = 0;
+    {
+      netfilter::NftnlBackend backend("/run/netns/" + ns);
+      proxy::PlannerConfig config;
+      config.pod_cidr = "10.128.0.0/9";
+      proxy::Proxier proxier(backend, config);
+      auto t0 = Clock::now();
+      Status s = proxier.Sync(services);
+      auto t1 = Clock::now();
+      if (!s.ok()) {
+        std::fprintf(stderr, "full sync: %s\n", s.message().c_str());
+        Sh("ip netns del " + ns);
+        return 1;
+      }
+      full = Seconds(t0, t1);
+      // The kernel transaction alone: apply the same table again from scratch in a second table name.
+      proxy::PlannerConfig other = config;
+      other.table = "kubenode-proxy-2";
+      auto plan = proxy::PlanRuleset(services, other);
+      auto tx = proxy::PlanTransaction(nullptr, plan->table);
+      auto t2 = Clock::now();
+      s = backend.Apply(tx);
+      apply = Seconds(t2, Clock::now());
+      if (!s.ok()) std::fprintf(stderr, "apply: %s\n", s.message().c_str());
+      const int changes = 20;
+      for (int i = 0; i < changes; ++i) {
+        services[(i * 7919) % n].endpoints[i % 10].ip = Ip(kEndpointBase, n * 10 + i);
+        auto c0 = Clock::now();
+        s = proxier.Sync(services);
+        change += Seconds(c0, Clock::now());
+        if (!s.ok()) std::fprintf(stderr, "change: %s\n", s.message().c_str());
+      }
+      change /= changes;
+      // The kernel part of one change alone: element delete + add on the second table, diff computed outside.
+      auto current = plan->table;
+      for (int i = 0; i < changes; ++i) {
+        services[(i * 104729) % n].endpoints[(i + 3) % 10].ip = Ip(kEndpointBase, n * 10 + changes + i);
+        auto next = proxy::PlanRuleset(services, other);
+        auto one = proxy::PlanTransaction(&current, next->table);
+        auto k0 = Clock::now();
+        s = backend.Apply(one);
+        kernel_change += Seconds(k0, Clock::now());
+        if (!s.ok()) std::fprintf(stderr, "kernel change: %s\n", s.message().c_str());
+        current = next->table;
+      }
+      kernel_change /= changes;
+    }
+    Sh("ip netns del " + ns);
+
+    std::string upstream = "skipped (set KUBENODE_BENCH_UPSTREAM_10K=1)";
+    double up = 0;
+    if (n <= 1000 || upstream_10k) {
+      WriteUpstream(tmp, Services(n, 10));
+      Sh("ip netns add " + ns);
+      auto u0 = Clock::now();
+      int rc = Sh("ip netns exec " + ns + " nft -f " + tmp);
+      up = Seconds(u0, Clock::now());
+      Sh("ip netns del " + ns);
+      std::remove(tmp.c_str());
+      char buf[64];
+      std::snprintf(buf, sizeof buf, rc == 0 ? "%.3f s" : "failed", up);
+      upstream = buf;
+    }
+    char ratio[32] = "-";
+    if (up > 0) std::snprintf(ratio, sizeof ratio, "%.1fx", up / full);
+    std::printf("%-6d %12.3f s %12.3f s %15.2f ms %15.2f ms %16s %8s\n", n, full, apply, change * 1000,
+                kernel_change * 1000, upstream.c_str(), ratio);
+    std::fflush(stdout);
+  }
+  return 0;
+}
