@@ -1,0 +1,98 @@
+#include "proxy/service_registry.h"
+
+#include <set>
+
+#include "base/log.h"
+
+namespace kubenode::proxy {
+
+namespace {
+
+std::string Key(const api::ObjectMeta& meta) { return meta.ns + "/" + meta.name; }
+
+}  // namespace
+
+Result<api::Service> ServiceRegistry::Apply(const api::Service& service) {
+  std::lock_guard lock(mu_);
+  return ApplyLocked(service);
+}
+
+Result<api::Service> ServiceRegistry::ApplyLocked(const api::Service& service) {
+  Result<api::Service> allocated = allocator_->Allocate(service);
+  if (!allocated.ok()) return allocated.status();
+  const std::string key = Key(service.metadata);
+  auto existing = records_.find(key);
+  if (existing == records_.end()) {
+    // Like upstream's creationTimestamp: set once, kept across updates.
+    ServiceRecord record{*allocated, clock_->WallNow()};
+    if (service.metadata.creation_timestamp) record.created_at = *service.metadata.creation_timestamp;
+    records_.emplace(key, record);
+    handler_->OnServiceAdd(*allocated);
+  } else if (!(existing->second.service == *allocated)) {
+    api::Service old = existing->second.service;
+    existing->second.service = *allocated;
+    handler_->OnServiceUpdate(old, *allocated);
+  }
+  return allocated;
+}
+
+void ServiceRegistry::Delete(const std::string& ns, const std::string& name) {
+  std::lock_guard lock(mu_);
+  DeleteLocked(ns + "/" + name);
+}
+
+void ServiceRegistry::DeleteLocked(const std::string& key) {
+  auto found = records_.find(key);
+  if (found == records_.end()) return;
+  const api::ObjectMeta& meta = found->second.service.metadata;
+  if (Status released = allocator_->Release(meta.ns, meta.name); !released.ok()) {
+    Logger("proxy")->warn("{}", released.message());
+  }
+  api::Service deleted = std::move(found->second.service);
+  records_.erase(found);
+  handler_->OnServiceDelete(deleted);
+}
+
+std::vector<Status> ServiceRegistry::Sync(const std::vector<api::Service>& services) {
+  std::lock_guard lock(mu_);
+  std::set<std::string> wanted;
+  for (const api::Service& service : services) wanted.insert(Key(service.metadata));
+  // Deletions first: a Service removed from the manifests frees its values for one added in the same scan.
+  std::vector<std::string> gone;
+  for (const auto& [key, record] : records_) {
+    if (!wanted.contains(key)) gone.push_back(key);
+  }
+  for (const std::string& key : gone) DeleteLocked(key);
+  if (!synced_) {
+    // Allocations remembered from before a restart for Services that are no longer in any manifest.
+    Result<std::vector<std::string>> released = allocator_->ReleaseAllExcept(wanted);
+    if (!released.ok()) Logger("proxy")->warn("{}", released.status().message());
+  }
+
+  std::vector<Status> errors;
+  for (const api::Service& service : services) {
+    Result<api::Service> applied = ApplyLocked(service);
+    if (!applied.ok()) errors.push_back(applied.status());
+  }
+  if (!synced_) {
+    synced_ = true;
+    handler_->OnServicesSynced();
+  }
+  return errors;
+}
+
+std::optional<ServiceRecord> ServiceRegistry::Get(const std::string& ns, const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto found = records_.find(ns + "/" + name);
+  if (found == records_.end()) return std::nullopt;
+  return found->second;
+}
+
+std::vector<ServiceRecord> ServiceRegistry::List() const {
+  std::lock_guard lock(mu_);
+  std::vector<ServiceRecord> list;
+  for (const auto& [key, record] : records_) list.push_back(record);
+  return list;
+}
+
+}  // namespace kubenode::proxy
