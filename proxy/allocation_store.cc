@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/rfc3339.h"
+
 namespace kubenode::proxy {
 
 namespace {
@@ -54,6 +56,7 @@ std::string AllocationsToJson(const AllocationMap& allocations) {
       ports.push_back({{"name", port.port_name}, {"protocol", api::ToString(port.protocol)}, {"nodePort", port.node_port}});
     }
     services[key] = {{"clusterIP", allocation.cluster_ip}, {"nodePorts", ports}};
+    if (allocation.created_at) services[key]["creationTimestamp"] = api::FormatRFC3339(*allocation.created_at);
   }
   nlohmann::ordered_json doc = {{"version", kVersion}, {"services", services}};
   // Replace rather than throw on names that are not UTF-8: the file must always be writable.
@@ -80,6 +83,11 @@ Result<AllocationMap> AllocationsFromJson(const std::string& text) {
     if (auto ip = entry.find("clusterIP"); ip != entry.end()) {
       if (!ip->is_string()) return Status::Error(where + ".clusterIP: not a string");
       allocation.cluster_ip = ip->get<std::string>();
+    }
+    if (auto created = entry.find("creationTimestamp"); created != entry.end()) {
+      std::optional<api::Time> time = created->is_string() ? api::ParseRFC3339(created->get<std::string>()) : std::nullopt;
+      if (!time) return Status::Error(where + ".creationTimestamp: invalid time " + created->dump());
+      allocation.created_at = time;
     }
     if (auto ports = entry.find("nodePorts"); ports != entry.end()) {
       if (!ports->is_array()) return Status::Error(where + ".nodePorts: not an array");

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct NodePortAllocation {
 struct ServiceAllocation {
   std::string cluster_ip;
   std::vector<NodePortAllocation> node_ports;
+  // metadata.creationTimestamp: kept with the allocations so that AGE survives restarts too.
+  std::optional<api::Time> created_at;
   bool operator==(const ServiceAllocation&) const = default;
 };
 
@@ -38,7 +41,8 @@ class AllocationStore {
 
 // A JSON file written atomically: a temporary file beside it, fsync, rename, fsync of the directory.
 //   {"version": 1, "services": {"default/web": {"clusterIP": "10.96.12.34",
-//     "nodePorts": [{"name": "", "protocol": "TCP", "nodePort": 30001}]}}}
+//     "nodePorts": [{"name": "", "protocol": "TCP", "nodePort": 30001}],
+//     "creationTimestamp": "2026-01-01T00:00:00Z"}}}
 class FileAllocationStore : public AllocationStore {
  public:
   explicit FileAllocationStore(std::string path) : path_(std::move(path)) {}

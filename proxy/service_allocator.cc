@@ -1,5 +1,6 @@
 #include "proxy/service_allocator.h"
 
+#include <chrono>
 #include <map>
 #include <random>
 #include <utility>
@@ -25,19 +26,23 @@ Result<std::unique_ptr<ServiceAllocator>> ServiceAllocator::Create(AllocationSto
   if (!node_ports.ok()) return node_ports.status();
   Result<AllocationMap> saved = store->Load();
   if (!saved.ok()) return saved.status().WithContext("loading service allocations");
+  static const RealClock real_clock;
+  const Clock* clock = options.clock ? options.clock : &real_clock;
   std::unique_ptr<ServiceAllocator> allocator(
-      new ServiceAllocator(store, std::move(cluster_ips).value(), std::move(node_ports).value()));
+      new ServiceAllocator(store, clock, std::move(cluster_ips).value(), std::move(node_ports).value()));
   allocator->Restore(*saved);
   return allocator;
 }
 
-ServiceAllocator::ServiceAllocator(AllocationStore* store, ClusterIPAllocator cluster_ips, NodePortAllocator node_ports)
-    : store_(store), cluster_ips_(std::move(cluster_ips)), node_ports_(std::move(node_ports)) {}
+ServiceAllocator::ServiceAllocator(AllocationStore* store, const Clock* clock, ClusterIPAllocator cluster_ips,
+                                   NodePortAllocator node_ports)
+    : store_(store), clock_(clock), cluster_ips_(std::move(cluster_ips)), node_ports_(std::move(node_ports)) {}
 
 void ServiceAllocator::Restore(const AllocationMap& saved) {
   auto log = Logger("proxy");
   for (const auto& [key, remembered] : saved) {
     ServiceAllocation kept;
+    kept.created_at = remembered.created_at;
     if (!remembered.cluster_ip.empty()) {
       Status taken = cluster_ips_.Allocate(remembered.cluster_ip, key);
       if (taken.ok()) {
@@ -80,6 +85,13 @@ Result<api::Service> ServiceAllocator::Allocate(const api::Service& service) {
 
   api::Service out = service;
   ServiceAllocation next;
+  // Whole seconds, as the API (and the state file) keeps them.
+  if (!out.metadata.creation_timestamp) {
+    out.metadata.creation_timestamp = previous && previous->created_at
+                                          ? *previous->created_at
+                                          : std::chrono::floor<std::chrono::seconds>(clock_->WallNow());
+  }
+  next.created_at = out.metadata.creation_timestamp;
 
   std::string& ip = out.spec.cluster_ip;
   if (ip != "None") {

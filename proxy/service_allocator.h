@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api/service.h"
+#include "base/clock.h"
 #include "base/status.h"
 #include "proxy/allocation_store.h"
 #include "proxy/cluster_ip_allocator.h"
@@ -25,6 +26,7 @@ struct ServiceAllocatorOptions {
   std::string cluster_ip_range = kDefaultServiceClusterIPRange;  // --service-cluster-ip-range
   std::string node_port_range = kDefaultServiceNodePortRange;    // --service-node-port-range
   std::optional<uint64_t> seed;  // random picks; unset: seeded from std::random_device
+  const Clock* clock = nullptr;  // creation timestamps; unset: the real clock
 };
 
 class ServiceAllocator {
@@ -34,7 +36,8 @@ class ServiceAllocator {
   static Result<std::unique_ptr<ServiceAllocator>> Create(AllocationStore* store, const ServiceAllocatorOptions& options);
 
   // Returns `service` with spec.clusterIP and (for type NodePort) every spec.ports[i].nodePort set, and
-  // remembers them under "namespace/name". Calling it again for the same Service is an update: values that
+  // remembers them under "namespace/name". Like the API server it also sets metadata.creationTimestamp
+  // on first allocation (unless the Service has one) and keeps it for later calls. Calling it again for the same Service is an update: values that
   // are no longer used are released. On error nothing changes. Headless Services ("None") get no IP.
   Result<api::Service> Allocate(const api::Service& service);
   // Frees everything held by namespace/name. OK if it holds nothing.
@@ -48,11 +51,13 @@ class ServiceAllocator {
   const PortRange& node_port_range() const { return node_ports_.port_range(); }
 
  private:
-  ServiceAllocator(AllocationStore* store, ClusterIPAllocator cluster_ips, NodePortAllocator node_ports);
+  ServiceAllocator(AllocationStore* store, const Clock* clock, ClusterIPAllocator cluster_ips,
+                   NodePortAllocator node_ports);
   void Restore(const AllocationMap& saved);
   void Free(const ServiceAllocation& allocation);
 
   AllocationStore* store_;
+  const Clock* clock_;
   mutable std::mutex mu_;
   ClusterIPAllocator cluster_ips_;
   NodePortAllocator node_ports_;

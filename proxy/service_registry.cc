@@ -23,9 +23,8 @@ Result<api::Service> ServiceRegistry::ApplyLocked(const api::Service& service) {
   const std::string key = Key(service.metadata);
   auto existing = records_.find(key);
   if (existing == records_.end()) {
-    // Like upstream's creationTimestamp: set once, kept across updates.
-    ServiceRecord record{*allocated, clock_->WallNow()};
-    if (service.metadata.creation_timestamp) record.created_at = *service.metadata.creation_timestamp;
+    // The allocator sets creationTimestamp once and keeps it across updates and restarts.
+    ServiceRecord record{*allocated, allocated->metadata.creation_timestamp.value_or(clock_->WallNow())};
     records_.emplace(key, record);
     handler_->OnServiceAdd(*allocated);
   } else if (!(existing->second.service == *allocated)) {

@@ -33,7 +33,10 @@ TEST_F(FileAllocationStoreTest, RoundTripsAndLeavesNoTemporaryFile) {
   const std::string path = dir_ + "/allocations.json";
   AllocationMap allocations = {
       {"default/hello-service", {"10.96.12.34", {{"", api::Protocol::kTCP, 30001}}}},
-      {"kube-system/dns", {"10.96.0.10", {{"dns", api::Protocol::kUDP, 30053}, {"dns-tcp", api::Protocol::kTCP, 30053}}}},
+      {"kube-system/dns",
+       {"10.96.0.10",
+        {{"dns", api::Protocol::kUDP, 30053}, {"dns-tcp", api::Protocol::kTCP, 30053}},
+        api::Time(std::chrono::seconds(1'767'225'600))}},
   };
   ASSERT_TRUE(FileAllocationStore(path).Save(allocations).ok());
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
@@ -71,6 +74,9 @@ TEST_F(FileAllocationStoreTest, CorruptFileIsAnErrorNamingTheFile) {
   std::ofstream(path) << "{\"version\": 1, \"services\": {\"default/a\": {\"clusterIP\": 7}}}";
   EXPECT_EQ(FileAllocationStore(path).Load().status().message(),
             path + ": services[default/a].clusterIP: not a string");
+  std::ofstream(path) << R"({"version": 1, "services": {"default/a": {"creationTimestamp": "yesterday"}}})";
+  EXPECT_EQ(FileAllocationStore(path).Load().status().message(),
+            path + ": services[default/a].creationTimestamp: invalid time \"yesterday\"");
   std::ofstream(path) << "{\"version\": 1, \"serv";
   EXPECT_EQ(FileAllocationStore(path).Load().status().message(), path + ": not a JSON object");
   std::ofstream(path) << "{\"version\": \"one\"}";

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/fake_clock.h"
 #include "tests/proxy/test_objects.h"
 
 namespace kubenode::proxy {
@@ -16,12 +17,14 @@ class ServiceAllocatorTest : public ::testing::Test {
   std::unique_ptr<ServiceAllocator> NewAllocator(uint64_t seed = 42) {
     ServiceAllocatorOptions options;
     options.seed = seed;
+    options.clock = &clock_;
     Result<std::unique_ptr<ServiceAllocator>> allocator = ServiceAllocator::Create(&store_, options);
     EXPECT_TRUE(allocator.ok()) << allocator.status().message();
     return allocator.ok() ? std::move(allocator).value() : nullptr;
   }
 
   MemoryAllocationStore store_;
+  FakeClock clock_;
 };
 
 TEST_F(ServiceAllocatorTest, ReferenceServiceKeepsItsNodePortAndGetsAClusterIP) {
@@ -33,6 +36,8 @@ TEST_F(ServiceAllocatorTest, ReferenceServiceKeepsItsNodePortAndGetsAClusterIP) 
   ServiceAllocation saved = store_.saved().at("default/hello-service");
   EXPECT_EQ(saved.cluster_ip, hello->spec.cluster_ip);
   EXPECT_EQ(saved.node_ports, (std::vector<NodePortAllocation>{{"", api::Protocol::kTCP, 30001}}));
+  EXPECT_EQ(saved.created_at, clock_.WallNow());
+  EXPECT_EQ(hello->metadata.creation_timestamp, clock_.WallNow());
 }
 
 TEST_F(ServiceAllocatorTest, AllocatesMissingNodePortsOnlyForNodePortServices) {
@@ -176,12 +181,15 @@ TEST_F(ServiceAllocatorTest, AllocationsSurviveANewAllocatorOnTheSameStore) {
   before.reset();
 
   // A different seed: equal results can only come from the store.
+  clock_.Advance(std::chrono::hours(1));
   auto after = NewAllocator(99);
   Result<api::Service> again =
       after->Allocate(MakeService("web", {Port("http", 80), Port("https", 443)}, {}, api::ServiceType::kNodePort));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->spec.cluster_ip, web->spec.cluster_ip);
   EXPECT_EQ(again->spec.ports, web->spec.ports);
+  EXPECT_EQ(again->metadata.creation_timestamp, web->metadata.creation_timestamp);
+  EXPECT_NE(again->metadata.creation_timestamp, clock_.WallNow());
   // And they are held: another Service cannot take them.
   Result<api::Service> thief = after->Allocate(
       MakeService("thief", {Port("", 80)}, {}, api::ServiceType::kClusterIP, web->spec.cluster_ip));

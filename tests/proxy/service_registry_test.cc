@@ -23,6 +23,7 @@ class ServiceRegistryTest : public ::testing::Test {
   std::unique_ptr<ServiceAllocator> NewAllocator() {
     ServiceAllocatorOptions options;
     options.seed = 5;
+    options.clock = &clock_;
     return std::move(ServiceAllocator::Create(&store_, options)).value();
   }
 
