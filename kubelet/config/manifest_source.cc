@@ -27,6 +27,20 @@ bool IsManifestName(const std::string& name) {
   return false;
 }
 
+// Whether an inotify event can change the snapshot. Writes count once the writer closes the file
+// (IN_CLOSE_WRITE), not at creation or on each write(): relisting then would read a half-written file,
+// report it as invalid and maybe run a truncated pod. A new symlink has no close, so its creation counts.
+bool Relevant(const std::string& dir, const inotify_event& ev) {
+  if (ev.mask & IN_Q_OVERFLOW) return true;
+  if (ev.len == 0) return true;  // the directory itself
+  if (!IsManifestName(ev.name)) return false;
+  if (ev.mask & IN_CREATE) {
+    std::error_code ec;
+    return (ev.mask & IN_ISDIR) == 0 && fs::is_symlink(fs::path(dir) / ev.name, ec);
+  }
+  return true;
+}
+
 }  // namespace
 
 ManifestDirectorySource::ManifestDirectorySource(std::string path, std::string node_name,
@@ -100,7 +114,7 @@ void ManifestDirectorySource::EnsureWatch() {
   if (inotify_fd_ < 0 || watch_ >= 0) return;
   watch_ = inotify_add_watch(inotify_fd_, path_.c_str(),
                              IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ATTRIB |
-                                 IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF);
+                                 IN_DELETE_SELF | IN_MOVE_SELF);
   if (watch_ < 0 && errno != ENOENT) {
     Logger("kubelet")->warn("inotify watch on {}: {} (falling back to relisting every {}ms)", path_,
                             std::strerror(errno), period_.count());
@@ -138,7 +152,7 @@ void ManifestDirectorySource::Run() {
         for (char* p = buf; p < buf + len;) {
           auto* ev = reinterpret_cast<inotify_event*>(p);
           if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) watch_ = -1;  // re-added below
-          changed = true;
+          changed = changed || Relevant(path_, *ev);
           p += sizeof(inotify_event) + ev->len;
         }
       }

@@ -1,7 +1,8 @@
 // The static pod source for --pod-manifest-path (upstream config/file.go + file_linux.go): every regular
 // *.yaml, *.yml or *.json file in the directory (not dot-files, not subdirectories) is decoded with
-// api::DecodeManifests. inotify events on the directory trigger a relist at once; a full relist also
-// runs every file_check_frequency.
+// api::DecodeManifests. inotify events about manifest names trigger a relist at once (a written file
+// once it is closed, a renamed-over or deleted one, a new symlink); a full relist also runs every
+// file_check_frequency.
 //
 // A file that fails to decode is skipped as a whole: it contributes the objects of its last valid
 // content (so a broken edit keeps the running pod, as upstream's watch path does; upstream's periodic

@@ -1,0 +1,249 @@
+// The manifest directory source on a real temporary directory: SyncNow for the decoding rules, and the
+// inotify thread for changes (the periodic relist is set to an hour, so only inotify can deliver them).
+// Waits are on the sink with a generous deadline and assert content, never elapsed time.
+#include "kubelet/config/manifest_source.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+
+#include "base/fake_clock.h"
+#include "kubelet/config/static_pod.h"
+#include "kubelet/events/memory_event_recorder.h"
+
+namespace kubenode::kubelet {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+std::string PodManifest(const std::string& name, const std::string& command = "3600") {
+  return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name +
+         "\nspec:\n  containers:\n  - name: app\n    image: busybox\n    command: [\"sleep\", \"" + command + "\"]\n";
+}
+
+// Collects the snapshots the source delivers from its thread.
+class Snapshots {
+ public:
+  PodSnapshotSink Sink() {
+    return [this](const std::string& source, std::vector<api::Pod> pods) {
+      std::lock_guard lock(mu_);
+      EXPECT_EQ(source, "file");
+      latest_ = std::move(pods);
+      ++count_;
+      cv_.notify_all();
+    };
+  }
+  // Waits until the latest snapshot satisfies `done`; returns it (or the last one seen on timeout).
+  std::vector<api::Pod> WaitFor(const std::function<bool(const std::vector<api::Pod>&)>& done) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, 30s, [&] { return count_ > 0 && done(latest_); });
+    return latest_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<api::Pod> latest_;
+  int count_ = 0;
+};
+
+std::vector<std::string> Names(const std::vector<api::Pod>& pods) {
+  std::vector<std::string> out;
+  for (const auto& p : pods) out.push_back(p.metadata.name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+auto Has(std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  return [names](const std::vector<api::Pod>& pods) { return Names(pods) == names; };
+}
+
+const api::Pod* Find(const std::vector<api::Pod>& pods, const std::string& name) {
+  for (const auto& p : pods) {
+    if (p.metadata.name == name) return &p;
+  }
+  return nullptr;
+}
+
+class ManifestSourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/kubelet-manifests-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override {
+    source_.reset();
+    fs::remove_all(dir_);
+  }
+  void Start() {
+    source_ = std::make_unique<ManifestDirectorySource>(dir_, "node1", 1h, events_,
+                                                        [this](const std::vector<ManifestFile>& files) {
+                                                          std::lock_guard lock(files_mu_);
+                                                          files_ = files;
+                                                          files_cv_.notify_all();
+                                                        });
+    ASSERT_TRUE(source_->Start(snapshots_.Sink()).ok());
+  }
+  void Write(const std::string& name, const std::string& text) { std::ofstream(dir_ + "/" + name) << text; }
+  // As editors and config management do: write a dot-file, then rename it over the manifest.
+  void Replace(const std::string& name, const std::string& text) {
+    Write("." + name + ".tmp", text);
+    fs::rename(dir_ + "/." + name + ".tmp", dir_ + "/" + name);
+  }
+  int InvalidManifestEvents() {
+    int n = 0;
+    for (const auto& e : events_.List()) {
+      if (e.reason == "InvalidManifest") n += e.count;
+    }
+    return n;
+  }
+
+  FakeClock clock_;
+  MemoryEventRecorder events_{clock_};
+  std::string dir_;
+  Snapshots snapshots_;
+  std::unique_ptr<ManifestDirectorySource> source_;
+  // The manifest sink is called after the pod sink: wait for it separately.
+  std::mutex files_mu_;
+  std::condition_variable files_cv_;
+  std::vector<ManifestFile> files_;
+};
+
+TEST_F(ManifestSourceTest, StartDeliversExistingManifestsAsStaticPods) {
+  Write("web.yaml", PodManifest("web"));
+  Start();
+  const auto pods = snapshots_.WaitFor(Has({"web-node1"}));
+  ASSERT_EQ(Names(pods), (std::vector<std::string>{"web-node1"}));
+  const auto& pod = pods[0];
+  EXPECT_EQ(pod.metadata.ns, "default");
+  EXPECT_EQ(pod.spec.node_name, "node1");
+  EXPECT_EQ(pod.metadata.uid, StaticPodUID(dir_ + "/web.yaml", "node1", "default", "web-node1"));
+  EXPECT_EQ(pod.metadata.annotations.at(kConfigSourceAnnotation), "file");
+  EXPECT_EQ(pod.metadata.annotations.at(kConfigHashAnnotation).size(), 32u);
+}
+
+TEST_F(ManifestSourceTest, CreateModifyByRenameAndDeleteAreSeenThroughInotify) {
+  Start();
+  snapshots_.WaitFor(Has({}));
+
+  Write("web.yaml", PodManifest("web"));
+  auto pods = snapshots_.WaitFor(Has({"web-node1"}));
+  ASSERT_EQ(Names(pods), (std::vector<std::string>{"web-node1"}));
+  const auto uid = pods[0].metadata.uid;
+  const auto hash = pods[0].metadata.annotations.at(kConfigHashAnnotation);
+
+  Replace("web.yaml", PodManifest("web", "7200"));
+  pods = snapshots_.WaitFor([](const auto& p) {
+    return p.size() == 1 && p[0].spec.containers[0].command == std::vector<std::string>{"sleep", "7200"};
+  });
+  ASSERT_EQ(pods.size(), 1u);
+  EXPECT_EQ(pods[0].spec.containers[0].command, (std::vector<std::string>{"sleep", "7200"}));
+  EXPECT_EQ(pods[0].metadata.uid, uid);  // same pod: only its changed container will restart
+  EXPECT_NE(pods[0].metadata.annotations.at(kConfigHashAnnotation), hash);
+
+  Write("db.yml", PodManifest("db"));
+  pods = snapshots_.WaitFor(Has({"db-node1", "web-node1"}));
+  EXPECT_EQ(Names(pods), (std::vector<std::string>{"db-node1", "web-node1"}));
+
+  fs::remove(dir_ + "/web.yaml");
+  pods = snapshots_.WaitFor(Has({"db-node1"}));
+  EXPECT_EQ(Names(pods), (std::vector<std::string>{"db-node1"}));
+}
+
+TEST_F(ManifestSourceTest, DotFilesOtherExtensionsAndSubdirectoriesAreIgnored) {
+  Start();
+  snapshots_.WaitFor(Has({}));
+  Write(".hidden.yaml", PodManifest("hidden"));
+  Write("notes.txt", PodManifest("notes"));
+  Write("web.yaml~", PodManifest("backup"));
+  fs::create_directories(dir_ + "/sub");
+  Write("sub/nested.yaml", PodManifest("nested"));
+  fs::create_directories(dir_ + "/dir.yaml");
+  // Written last: once it shows up, the listing also saw everything above.
+  Write("web.json",
+        R"({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+            "spec": {"containers": [{"name": "app", "image": "nginx"}]}})");
+  const auto pods = snapshots_.WaitFor([](const auto& p) { return Find(p, "web-node1") != nullptr; });
+  EXPECT_EQ(Names(pods), (std::vector<std::string>{"web-node1"}));
+}
+
+TEST_F(ManifestSourceTest, NewSymlinkToAManifestIsSeen) {
+  fs::create_directories(dir_ + "/store");  // a subdirectory: not read itself
+  Write("store/web.yaml", PodManifest("web"));
+  Start();
+  snapshots_.WaitFor(Has({}));
+  fs::create_symlink(dir_ + "/store/web.yaml", dir_ + "/web.yaml");  // no close-write: the creation counts
+  const auto pods = snapshots_.WaitFor(Has({"web-node1"}));
+  EXPECT_EQ(Names(pods), (std::vector<std::string>{"web-node1"}));
+}
+
+TEST_F(ManifestSourceTest, BrokenEditKeepsLastValidPodsAndRecordsAnEvent) {
+  Write("web.yaml", PodManifest("web"));
+  Start();
+  snapshots_.WaitFor(Has({"web-node1"}));
+
+  Replace("web.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers: 5\n");
+  // The broken content still yields the last valid pod; the event tells that the edit was refused.
+  Replace("marker.yaml", PodManifest("marker"));
+  const auto pods = snapshots_.WaitFor(Has({"marker-node1", "web-node1"}));
+  EXPECT_EQ(Names(pods), (std::vector<std::string>{"marker-node1", "web-node1"}));
+  ASSERT_EQ(InvalidManifestEvents(), 1);
+  const auto event = events_.List().front();
+  EXPECT_EQ(event.type, EventType::kWarning);
+  EXPECT_EQ(event.object.kind, "Node");
+  EXPECT_EQ(event.object.name, "node1");
+  EXPECT_TRUE(event.message.starts_with("Could not process manifest file \"" + dir_ + "/web.yaml\": "))
+      << event.message;
+
+  std::unique_lock lock(files_mu_);
+  auto broken = files_.end();
+  files_cv_.wait_for(lock, 30s, [&] {
+    broken = std::find_if(files_.begin(), files_.end(), [&](const auto& f) { return f.path == dir_ + "/web.yaml"; });
+    return broken != files_.end() && !broken->error.empty();
+  });
+  ASSERT_NE(broken, files_.end());
+  EXPECT_NE(broken->error.find("spec.containers"), std::string::npos) << broken->error;
+  EXPECT_EQ(broken->objects.size(), 1u);  // the last valid objects, for the other consumers too
+}
+
+TEST_F(ManifestSourceTest, BrokenFileIsReportedOncePerContentAndRecovers) {
+  ManifestDirectorySource source(dir_, "node1", 1h, events_);
+  std::vector<api::Pod> latest;
+  PodSnapshotSink sink = [&](const std::string&, std::vector<api::Pod> pods) { latest = std::move(pods); };
+
+  Write("web.yaml", "kind: Pod\nspec: [\n");  // never valid: contributes nothing
+  source.SyncNow(sink);
+  EXPECT_TRUE(latest.empty());
+  EXPECT_EQ(InvalidManifestEvents(), 1);
+  source.SyncNow(sink);  // same content: not reported again
+  EXPECT_EQ(InvalidManifestEvents(), 1);
+
+  Write("web.yaml", "kind: Pod\nspec: [[\n");  // another broken content: reported
+  source.SyncNow(sink);
+  EXPECT_EQ(InvalidManifestEvents(), 2);
+
+  Write("web.yaml", PodManifest("web"));
+  source.SyncNow(sink);
+  EXPECT_EQ(Names(latest), (std::vector<std::string>{"web-node1"}));
+  EXPECT_EQ(InvalidManifestEvents(), 2);
+}
+
+TEST_F(ManifestSourceTest, MissingDirectoryIsAnEmptySnapshot) {
+  ManifestDirectorySource source(dir_ + "/absent", "node1", 1h, events_);
+  bool delivered = false;
+  source.SyncNow([&](const std::string&, std::vector<api::Pod> pods) {
+    delivered = true;
+    EXPECT_TRUE(pods.empty());
+  });
+  EXPECT_TRUE(delivered);  // an empty snapshot still counts for SeenAllSources
+}
+
+}  // namespace
+}  // namespace kubenode::kubelet
