@@ -49,6 +49,10 @@ prober::ResultsCache& ProbeManagerImpl::Cache(ProbeType type) {
   return startup_;
 }
 
+const prober::ResultsCache& ProbeManagerImpl::Cache(ProbeType type) const {
+  return const_cast<ProbeManagerImpl*>(this)->Cache(type);
+}
+
 void ProbeManagerImpl::SyncPod(const api::Pod& pod, const std::string& pod_ip,
                                const std::map<std::string, std::string>& running) {
   const std::string& uid = pod.metadata.uid;
@@ -113,8 +117,7 @@ void ProbeManagerImpl::RemovePod(const std::string& pod_uid) {
 }
 
 ProbeResult ProbeManagerImpl::Get(ProbeType type, const std::string& container_id) const {
-  const prober::ResultsCache& cache = const_cast<ProbeManagerImpl*>(this)->Cache(type);
-  return cache.Get(container_id).value_or(ProbeResult::kSuccess);
+  return Cache(type).Get(container_id).value_or(ProbeResult::kSuccess);
 }
 
 void ProbeManagerImpl::SetOnResultChange(std::function<void(const std::string& pod_uid)> callback) {

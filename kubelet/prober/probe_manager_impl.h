@@ -1,7 +1,12 @@
 // ProbeManager as upstream's prober_manager.go: one Worker (and one thread) per (pod, container, probe type),
 // three ResultsCaches (liveness, readiness, startup) read by Get.
-// Threads: each worker thread sleeps on a condition variable between rounds; SyncPod, RemovePod and the
-// destructor stop workers without holding the manager's lock, so worker callbacks cannot deadlock them.
+// Threads: each worker thread sleeps on a condition variable between rounds. SyncPod, RemovePod and the
+// destructor stop workers without holding the manager's lock, so worker callbacks cannot deadlock them;
+// stopping a worker waits for a probe in flight (at most its timeoutSeconds).
+// The result-change callback runs on a worker thread: it may call Get, but must not call SyncPod or
+// RemovePod itself (they may have to join that very thread) -- hand the pod UID to another thread instead.
+// SyncPod sets initial results before it returns (no callback for those), so Get is right for a new
+// container at once; a container the manager has never been told about reads as kSuccess.
 #pragma once
 
 #include <chrono>
@@ -49,6 +54,7 @@ class ProbeManagerImpl : public ProbeManager {
   using PodWorkers = std::map<WorkerKey, std::unique_ptr<prober::Worker>>;
 
   prober::ResultsCache& Cache(ProbeType type);
+  const prober::ResultsCache& Cache(ProbeType type) const;
   void OnResultChange(const std::string& pod_uid, const std::string& container_name, ProbeType type);
 
   std::unique_ptr<prober::Prober> prober_;
