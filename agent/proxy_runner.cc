@@ -57,7 +57,7 @@ void ProxyRunner::Loop() {
     proxy::ServiceSnapshot snapshot = tracker_.Snapshot();
     std::lock_guard proxier_lock(proxier_mu_);
     const auto started = std::chrono::steady_clock::now();
-    Status s = proxier_.Sync(snapshot.ports);
+    Status s = proxier_.Sync(snapshot.ports, snapshot.changed);
     last_sync = std::chrono::steady_clock::now();
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(last_sync - started).count();
     if (!s.ok()) {

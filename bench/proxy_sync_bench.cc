@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <set>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -45,6 +47,8 @@ std::vector<proxy::ServicePortInfo> Services(int n, int endpoints) {
     sp.node_port = s < 2000 ? 30000 + s : 0;
     for (int e = 0; e < endpoints; ++e) sp.endpoints.push_back({Ip(kEndpointBase, s * endpoints + e), 8080, true, true});
   }
+  // Sorted by id, as ServiceSnapshot::ports (Sync with a changed set relies on it).
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   return out;
 }
 
@@ -71,85 +75,128 @@ void WriteUpstream(const std::string& path, const std::vector<proxy::ServicePort
   f << "}\n";
 }
 
+struct Row {
+  int n = 0;
+  double full = 0, plan = 0, apply = 0, change = 0, replan_change = 0, kernel_change = 0, upstream = 0;
+  std::string upstream_text;
+};
+
+double Mean(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return v.empty() ? 0 : sum / v.size();
+}
+
 }  // namespace
 
 int main() {
   const std::string ns = "kn-bench-" + std::to_string(getpid());
   const std::string tmp = "/tmp/" + ns + ".nft";
   const bool upstream_10k = std::getenv("KUBENODE_BENCH_UPSTREAM_10K") != nullptr;
-  std::printf("%-6s %14s %14s %18s %18s %16s %8s\n", "N x10", "kubenode full", "(kernel tx)", "1 change (Sync)",
-              "1 change (kernel)", "upstream nft -f", "ratio");
+  std::vector<Row> rows;
+  std::printf("%-6s %13s %10s %12s %16s %17s %18s %16s %8s\n", "N x10", "kubenode full", "(plan)", "(kernel tx)",
+              "1 change (Sync)", "1 change (replan)", "1 change (kernel)", "upstream nft -f", "ratio");
   for (int n : {1000, 10000}) {
     if (Sh("ip netns add " + ns) != 0) return 1;
     auto services = Services(n, 10);
-    double full = 0, apply = 0, change = 0, kernel_change = 0;
+    Row row;
+    row.n = n;
     {
       netfilter::NftnlBackend backend("/run/netns/" + ns);
       proxy::PlannerConfig config;
       config.pod_cidr = "10.128.0.0/9";
       proxy::Proxier proxier(backend, config);
       auto t0 = Clock::now();
-      Status s = proxier.Sync(services);
+      Status s = proxier.Sync(services, {});
       auto t1 = Clock::now();
       if (!s.ok()) {
         std::fprintf(stderr, "full sync: %s\n", s.message().c_str());
         Sh("ip netns del " + ns);
         return 1;
       }
-      full = Seconds(t0, t1);
-      // The kernel transaction alone: apply the same table again from scratch in a second table name.
+      row.full = Seconds(t0, t1);
+      // Planning alone, and the kernel transaction alone: the same table applied again from scratch into a
+      // second table name.
       proxy::PlannerConfig other = config;
       other.table = "kubenode-proxy-2";
+      auto p0 = Clock::now();
       auto plan = proxy::PlanRuleset(services, other);
+      row.plan = Seconds(p0, Clock::now());
       auto tx = proxy::PlanTransaction(nullptr, plan->table);
       auto t2 = Clock::now();
       s = backend.Apply(tx);
-      apply = Seconds(t2, Clock::now());
+      row.apply = Seconds(t2, Clock::now());
       if (!s.ok()) std::fprintf(stderr, "apply: %s\n", s.message().c_str());
+      tx = {};
       const int changes = 20;
+      // One endpoint change, end to end as the daemon does it: Sync with the changed Service named.
+      std::vector<double> times;
       for (int i = 0; i < changes; ++i) {
-        services[(i * 7919) % n].endpoints[i % 10].ip = Ip(kEndpointBase, n * 10 + i);
+        auto& svc = services[(i * 7919) % n];
+        svc.endpoints[i % 10].ip = Ip(kEndpointBase, n * 10 + i);
+        auto c0 = Clock::now();
+        s = proxier.Sync(services, {svc.id.ns + "/" + svc.id.name});
+        times.push_back(Seconds(c0, Clock::now()));
+        if (!s.ok() || !proxier.last_stats().incremental) std::fprintf(stderr, "change: %s\n", s.message().c_str());
+      }
+      row.change = Mean(times);
+      // The same through Sync(services) (replans and diffs everything).
+      times.clear();
+      for (int i = 0; i < changes / 4; ++i) {
+        services[(i * 6007) % n].endpoints[(i + 5) % 10].ip = Ip(kEndpointBase, n * 10 + 2 * changes + i);
         auto c0 = Clock::now();
         s = proxier.Sync(services);
-        change += Seconds(c0, Clock::now());
-        if (!s.ok()) std::fprintf(stderr, "change: %s\n", s.message().c_str());
+        times.push_back(Seconds(c0, Clock::now()));
+        if (!s.ok()) std::fprintf(stderr, "replan change: %s\n", s.message().c_str());
       }
-      change /= changes;
-      // The kernel part of one change alone: element delete + add on the second table, diff computed outside.
-      auto current = plan->table;
+      row.replan_change = Mean(times);
+      // The kernel part of one change alone: element delete + add on the second table, planned outside.
+      proxy::IncrementalPlanner planner(other);
+      (void)planner.PlanAll(services);
+      times.clear();
       for (int i = 0; i < changes; ++i) {
-        services[(i * 104729) % n].endpoints[(i + 3) % 10].ip = Ip(kEndpointBase, n * 10 + changes + i);
-        auto next = proxy::PlanRuleset(services, other);
-        auto one = proxy::PlanTransaction(&current, next->table);
+        auto& svc = services[(i * 104729) % n];
+        svc.endpoints[(i + 3) % 10].ip = Ip(kEndpointBase, n * 10 + 3 * changes + i);
+        auto change = planner.PlanChanges(services, {svc.id.ns + "/" + svc.id.name});
+        netfilter::Transaction one{2, other.table, {}};
+        for (auto& d : change->deletes) one.ops.push_back(d);
+        for (auto& a : change->adds) one.ops.push_back(a);
         auto k0 = Clock::now();
         s = backend.Apply(one);
-        kernel_change += Seconds(k0, Clock::now());
+        times.push_back(Seconds(k0, Clock::now()));
         if (!s.ok()) std::fprintf(stderr, "kernel change: %s\n", s.message().c_str());
-        current = next->table;
       }
-      kernel_change /= changes;
+      row.kernel_change = Mean(times);
     }
     Sh("ip netns del " + ns);
 
-    std::string upstream = "skipped (set KUBENODE_BENCH_UPSTREAM_10K=1)";
-    double up = 0;
+    row.upstream_text = "skipped (set KUBENODE_BENCH_UPSTREAM_10K=1)";
     if (n <= 1000 || upstream_10k) {
       WriteUpstream(tmp, Services(n, 10));
       Sh("ip netns add " + ns);
       auto u0 = Clock::now();
       int rc = Sh("ip netns exec " + ns + " nft -f " + tmp);
-      up = Seconds(u0, Clock::now());
+      row.upstream = Seconds(u0, Clock::now());
       Sh("ip netns del " + ns);
       std::remove(tmp.c_str());
       char buf[64];
-      std::snprintf(buf, sizeof buf, rc == 0 ? "%.3f s" : "failed", up);
-      upstream = buf;
+      std::snprintf(buf, sizeof buf, rc == 0 ? "%.3f s" : "failed", row.upstream);
+      row.upstream_text = buf;
     }
     char ratio[32] = "-";
-    if (up > 0) std::snprintf(ratio, sizeof ratio, "%.1fx", up / full);
-    std::printf("%-6d %12.3f s %12.3f s %15.2f ms %15.2f ms %16s %8s\n", n, full, apply, change * 1000,
-                kernel_change * 1000, upstream.c_str(), ratio);
+    if (row.upstream > 0) std::snprintf(ratio, sizeof ratio, "%.1fx", row.upstream / row.full);
+    std::printf("%-6d %11.3f s %8.3f s %10.3f s %13.2f ms %14.2f ms %15.2f ms %16s %8s\n", n, row.full, row.plan,
+                row.apply, row.change * 1000, row.replan_change * 1000, row.kernel_change * 1000,
+                row.upstream_text.c_str(), ratio);
     std::fflush(stdout);
+    rows.push_back(row);
+  }
+  if (rows.size() == 2) {
+    const Row& a = rows[0];
+    const Row& b = rows[1];
+    std::printf("\nN=%d / N=%d: full sync %.1fx, 1 change (Sync) %.2fx, 1 change (kernel) %.2fx, 1 change (replan) %.1fx\n",
+                b.n, a.n, b.full / a.full, b.change / a.change, b.kernel_change / a.kernel_change,
+                b.replan_change / a.replan_change);
   }
   return 0;
 }

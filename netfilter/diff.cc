@@ -1,6 +1,8 @@
 #include "netfilter/diff.h"
 
+#include <algorithm>
 #include <optional>
+#include <type_traits>
 
 namespace kubenode::netfilter {
 namespace {
@@ -152,6 +154,26 @@ Transaction Diff(const Table* current, const Table& desired) {
     for (Op& op : *group) tx.ops.push_back(std::move(op));
   }
   return tx;
+}
+
+void OrderOps(Transaction& tx) {
+  auto phase = [](const Op& op) {
+    return std::visit(
+        [](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, DeleteTable>) return 0;
+          if constexpr (std::is_same_v<T, DeleteRule> || std::is_same_v<T, FlushChain>) return 1;
+          if constexpr (std::is_same_v<T, DeleteChain>) return 2;
+          if constexpr (std::is_same_v<T, DeleteElements> || std::is_same_v<T, FlushSet>) return 3;
+          if constexpr (std::is_same_v<T, DeleteSet>) return 4;
+          if constexpr (std::is_same_v<T, AddTable>) return 5;
+          if constexpr (std::is_same_v<T, AddChain> || std::is_same_v<T, AddSet>) return 6;
+          if constexpr (std::is_same_v<T, AddElements>) return 7;
+          return 8;  // AddRule
+        },
+        op);
+  };
+  std::stable_sort(tx.ops.begin(), tx.ops.end(), [&](const Op& a, const Op& b) { return phase(a) < phase(b); });
 }
 
 }  // namespace kubenode::netfilter

@@ -13,6 +13,11 @@ namespace kubenode::netfilter {
 // and recreated inside the same transaction, which the kernel still applies atomically.
 Transaction Diff(const Table* current, const Table& desired);
 
+// Stable-sorts `tx.ops` into the order Diff emits: table deletion, rule and chain deletions, element deletions,
+// set deletions, table/chain/set additions, element additions, rule additions. For transactions assembled from
+// parts (e.g. a definition diff plus element ops planned elsewhere).
+void OrderOps(Transaction& tx);
+
 // Every op needed to create `desired` from nothing (what Diff(nullptr, desired) returns).
 Transaction CreateAll(const Table& desired);
 

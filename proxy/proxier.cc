@@ -2,6 +2,7 @@
 
 #include <linux/netfilter.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -9,83 +10,204 @@
 #include "netfilter/diff.h"
 
 namespace kubenode::proxy {
+namespace {
+
+using Endpoints = std::map<ServicePortName, std::set<std::pair<std::string, int32_t>>>;
+
+// Ready endpoints of `s` (of any protocol unless `udp_only`).
+void AddReadyEndpoints(const ServicePortInfo& s, Endpoints& out, bool udp_only = true) {
+  if (udp_only && s.protocol != api::Protocol::kUDP) return;
+  auto& eps = out[s.id];
+  for (const EndpointInfo& e : s.endpoints)
+    if (e.ready) eps.insert({e.ip, e.port});
+}
+
+bool ChangesRules(const netfilter::Transaction& tx) {
+  for (const netfilter::Op& op : tx.ops) {
+    if (std::holds_alternative<netfilter::AddRule>(op) || std::holds_alternative<netfilter::DeleteRule>(op) ||
+        std::holds_alternative<netfilter::DeleteTable>(op))
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 Proxier::Proxier(netfilter::Backend& backend, PlannerConfig config, Conntrack* conntrack)
-    : backend_(backend), config_(std::move(config)), conntrack_(conntrack) {}
+    : backend_(backend), config_(std::move(config)), conntrack_(conntrack), planner_(config_) {}
 
 Status Proxier::Sync(const std::vector<ServicePortInfo>& services) {
   if (needs_full_resync_ || !applied_) return FullResync(services);
-  Result<Plan> plan = PlanRuleset(services, config_);
+  return SyncAll(services);
+}
+
+Status Proxier::SyncAll(const std::vector<ServicePortInfo>& services) {
+  Result<Plan> plan = planner_.PlanAll(services);
   if (!plan.ok()) return plan.status().WithContext("plan proxy ruleset");
   for (const std::string& s : plan->skipped) Logger("proxy")->warn("skipping {}", s);
   return Commit(&*applied_, std::move(plan->table), services, false);
 }
 
 Status Proxier::FullResync(const std::vector<ServicePortInfo>& services) {
-  Result<Plan> plan = PlanRuleset(services, config_);
-  if (!plan.ok()) return plan.status().WithContext("plan proxy ruleset");
-  for (const std::string& s : plan->skipped) Logger("proxy")->warn("skipping {}", s);
+  // The live table first: when there is none (a fresh node), the plan is applied as it is, with no diff.
   auto live = backend_.Dump(NFPROTO_IPV4, config_.table);
   if (!live.ok()) {
     needs_full_resync_ = true;
     Logger("proxy")->error("full resync: {}", live.status().message());
     return live.status().WithContext("full resync");
   }
+  Result<Plan> plan = planner_.PlanAll(services);
+  if (!plan.ok()) return plan.status().WithContext("plan proxy ruleset");
+  for (const std::string& s : plan->skipped) Logger("proxy")->warn("skipping {}", s);
   return Commit(live->has_value() ? &**live : nullptr, std::move(plan->table), services, true);
+}
+
+Status Proxier::Sync(const std::vector<ServicePortInfo>& services, const std::set<std::string>& changed) {
+  if (needs_full_resync_ || !applied_ || !planner_.has_state()) return FullResync(services);
+  if (changed.empty()) {
+    stats_ = SyncStats{};
+    stats_.incremental = true;
+    return Status();
+  }
+  Result<IncrementalPlanner::Change> change = planner_.PlanChanges(services, changed);
+  if (!change.ok()) {
+    needs_full_resync_ = true;
+    return change.status().WithContext("plan proxy ruleset");
+  }
+  if (change->needs_full) return SyncAll(services);
+  for (const std::string& s : change->skipped) Logger("proxy")->warn("skipping {}", s);
+
+  netfilter::Transaction tx{NFPROTO_IPV4, config_.table, {}};
+  if (change->static_table) {
+    // The groups changed: diff the definitions and rules alone (no elements on either side).
+    netfilter::Table skeleton{applied_->family, applied_->name, applied_->chains, {}};
+    for (const auto& [name, set] : applied_->sets) {
+      netfilter::Set def;
+      def.name = set.name;
+      def.key = set.key;
+      def.data = set.data;
+      def.flags = set.flags;
+      def.timeout_ms = set.timeout_ms;
+      skeleton.sets.emplace(name, std::move(def));
+    }
+    tx = netfilter::Diff(&skeleton, *change->static_table);
+  }
+  for (netfilter::DeleteElements& d : change->deletes) {
+    // Elements of a set deleted in the same transaction go with it.
+    if (change->static_table && !change->static_table->sets.count(d.set)) continue;
+    tx.ops.push_back(d);
+  }
+  for (netfilter::AddElements& a : change->adds) tx.ops.push_back(a);
+  netfilter::OrderOps(tx);
+  stats_ = SyncStats{false, true, change->services, tx.ElementOps(), tx.NonElementOps()};
+
+  if (!tx.empty()) {
+    if (Status s = backend_.Apply(tx); !s.ok()) {
+      needs_full_resync_ = true;
+      planner_.Reset();
+      Logger("proxy")->error("sync of table {} failed, keeping the previous ruleset: {}", config_.table, s.message());
+      return s.WithContext("sync proxy rules");
+    }
+  }
+  // What is in the kernel now.
+  for (const netfilter::DeleteElements& d : change->deletes) {
+    auto it = applied_->sets.find(d.set);
+    if (it == applied_->sets.end()) continue;
+    for (const netfilter::Bytes& k : d.keys) it->second.elements.erase(k);
+  }
+  if (change->static_table) {
+    for (auto it = applied_->sets.begin(); it != applied_->sets.end();)
+      it = change->static_table->sets.count(it->first) ? std::next(it) : applied_->sets.erase(it);
+    for (auto& [name, def] : change->static_table->sets) applied_->sets.try_emplace(name, std::move(def));
+  }
+  for (netfilter::AddElements& a : change->adds) {
+    auto& elements = applied_->sets[a.set].elements;
+    for (auto& [k, d] : a.elements) elements[std::move(k)] = std::move(d);
+  }
+  if (ChangesRules(tx)) {
+    if (Status s = ReadBackRules(); !s.ok()) return s;
+  }
+
+  // Conntrack: only the changed Services' UDP endpoints can have gone.
+  UdpEndpoints before, after, after_any;
+  for (const std::string& name : changed) {
+    auto slash = name.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string ns = name.substr(0, slash), svc = name.substr(slash + 1);
+    for (auto it = udp_endpoints_.lower_bound(ServicePortName{ns, svc, ""});
+         it != udp_endpoints_.end() && it->first.ns == ns && it->first.name == svc;) {
+      before.insert(udp_endpoints_.extract(it++));
+    }
+    auto first = std::lower_bound(services.begin(), services.end(), std::tie(ns, svc),
+                                  [](const ServicePortInfo& s, const auto& key) {
+                                    return std::tie(s.id.ns, s.id.name) < key;
+                                  });
+    for (auto it = first; it != services.end() && it->id.ns == ns && it->id.name == svc; ++it) {
+      AddReadyEndpoints(*it, after);
+      if (before.count(it->id)) AddReadyEndpoints(*it, after_any, false);
+    }
+  }
+  if (conntrack_) CleanupConntrack(before, after_any);
+  udp_endpoints_.merge(after);
+  Logger("proxy")->debug("synced table {}: {} changed services, {} element ops, {} other ops", config_.table,
+                         changed.size(), stats_.element_ops, stats_.other_ops);
+  return Status();
+}
+
+Status Proxier::ReadBackRules() {
+  // Rule handles are assigned by the kernel (cheap: no elements).
+  auto rules = backend_.Dump(NFPROTO_IPV4, config_.table, /*elements=*/false);
+  if (!rules.ok() || !rules->has_value()) {
+    needs_full_resync_ = true;
+    applied_.reset();
+    planner_.Reset();
+    Status s = rules.ok() ? Status::Error("table " + config_.table + " vanished after sync") : rules.status();
+    Logger("proxy")->error("reading back rule handles: {}", s.message());
+    return s.WithContext("read back proxy rules");
+  }
+  applied_->chains = std::move((*rules)->chains);
+  return Status();
 }
 
 Status Proxier::Commit(const netfilter::Table* current, netfilter::Table desired,
                        const std::vector<ServicePortInfo>& services, bool full) {
   netfilter::Transaction tx = netfilter::Diff(current, desired);
-  stats_ = SyncStats{full, tx.ElementOps(), tx.NonElementOps()};
+  stats_ = SyncStats{full, false, services.size(), tx.ElementOps(), tx.NonElementOps()};
   if (!tx.empty()) {
     if (Status s = backend_.Apply(tx); !s.ok()) {
       // The kernel rolled the whole transaction back; what is there is unknown to us until we read it.
       needs_full_resync_ = true;
+      planner_.Reset();
       Logger("proxy")->error("sync of table {} failed, keeping the previous ruleset: {}", config_.table, s.message());
       return s.WithContext("sync proxy rules");
     }
   }
-  // Rule handles are assigned by the kernel: read them back when rules changed (cheap: no elements).
-  bool rules_changed = false;
-  for (const netfilter::Op& op : tx.ops) {
-    if (std::holds_alternative<netfilter::AddRule>(op) || std::holds_alternative<netfilter::DeleteRule>(op) ||
-        std::holds_alternative<netfilter::DeleteTable>(op))
-      rules_changed = true;
-  }
-  if (rules_changed) {
-    auto rules = backend_.Dump(NFPROTO_IPV4, config_.table, /*elements=*/false);
-    if (!rules.ok() || !rules->has_value()) {
-      needs_full_resync_ = true;
-      applied_.reset();
-      Status s = rules.ok() ? Status::Error("table " + config_.table + " vanished after sync") : rules.status();
-      Logger("proxy")->error("reading back rule handles: {}", s.message());
-      return s.WithContext("read back proxy rules");
-    }
-    desired.chains = (*rules)->chains;
-  } else if (current) {
-    desired.chains = current->chains;  // same rules, with their handles
-  }
-  if (conntrack_) CleanupConntrack(services);
+  const bool rules_changed = ChangesRules(tx);
+  if (!rules_changed && current) desired.chains = current->chains;  // same rules, with their handles
   applied_ = std::move(desired);
-  applied_services_ = services;
+  if (rules_changed) {
+    if (Status s = ReadBackRules(); !s.ok()) return s;
+  }
+  UdpEndpoints now, now_any;
+  for (const ServicePortInfo& s : services) {
+    AddReadyEndpoints(s, now);
+    if (udp_endpoints_.count(s.id)) AddReadyEndpoints(s, now_any, false);
+  }
+  if (conntrack_) CleanupConntrack(udp_endpoints_, now_any);
+  udp_endpoints_ = std::move(now);
   needs_full_resync_ = false;
   Logger("proxy")->debug("synced table {}: {} element ops, {} other ops{}", config_.table, stats_.element_ops,
                          stats_.other_ops, full ? " (full resync)" : "");
   return Status();
 }
 
-void Proxier::CleanupConntrack(const std::vector<ServicePortInfo>& services) {
+void Proxier::CleanupConntrack(const UdpEndpoints& before, const UdpEndpoints& after) {
   // UDP endpoints that were ready before this sync and are not any more, per service port.
-  std::map<ServicePortName, std::set<std::pair<std::string, int32_t>>> now;
-  for (const ServicePortInfo& s : services)
-    for (const EndpointInfo& e : s.endpoints)
-      if (e.ready) now[s.id].insert({e.ip, e.port});
   std::set<std::pair<std::string, int32_t>> gone;
-  for (const ServicePortInfo& s : applied_services_) {
-    if (s.protocol != api::Protocol::kUDP) continue;
-    for (const EndpointInfo& e : s.endpoints)
-      if (e.ready && !now[s.id].count({e.ip, e.port})) gone.insert({e.ip, e.port});
+  for (const auto& [id, eps] : before) {
+    auto it = after.find(id);
+    for (const auto& ep : eps)
+      if (it == after.end() || !it->second.count(ep)) gone.insert(ep);
   }
   for (const auto& [ip, port] : gone) {
     Result<int> n = conntrack_->DeleteUdpToEndpoint(ip, static_cast<uint16_t>(port));
@@ -97,6 +219,7 @@ Status Proxier::Cleanup() {
   auto live = backend_.Dump(NFPROTO_IPV4, config_.table, /*elements=*/false);
   if (!live.ok()) return live.status().WithContext("cleanup");
   applied_.reset();
+  planner_.Reset();
   needs_full_resync_ = true;
   if (!live->has_value()) return Status();
   netfilter::Transaction tx{NFPROTO_IPV4, config_.table, {netfilter::DeleteTable{}}};

@@ -1,12 +1,17 @@
-// The proxy's sync loop object. Sync(services) plans the desired table, diffs it against what was last
-// applied and commits ONE transaction through the Backend. On failure the kernel keeps the old ruleset (the
+// The proxy's sync loop object. Sync(services, changed) replans only the Services named in `changed` and
+// commits their element changes (plus rule changes when the set of endpoint-count groups changed) as ONE
+// transaction through the Backend: its cost follows the changed Services, not the table size.
+// Sync(services) replans everything and diffs it against what was last applied. On failure the kernel keeps the old ruleset (the
 // transaction is atomic), the error names the failing object, and the next Sync does a full resync: read the
 // live table, diff, apply the difference — also how a new process takes over a table left by an earlier one,
 // with no flush-then-rebuild gap. Not thread-safe: one caller (the proxy's sync thread).
 #pragma once
 
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -18,6 +23,8 @@ namespace kubenode::proxy {
 
 struct SyncStats {
   bool full_resync = false;
+  bool incremental = false;    // planned from the changed Services only
+  size_t planned_services = 0;  // Service ports planned
   size_t element_ops = 0;
   size_t other_ops = 0;  // chains, sets, rules, tables
 };
@@ -30,6 +37,11 @@ class Proxier {
   // Brings the kernel to the state for `services`. The first call, and the first after a failure, is a full
   // resync.
   Status Sync(const std::vector<ServicePortInfo>& services);
+  // The same for a caller that knows which Services changed since its previous Sync ("namespace/name", as
+  // ServiceSnapshot::changed; deleted Services included). `services` is every Service port, sorted by id (as
+  // ServiceSnapshot::ports). Only the changed Services are replanned; a first sync, a sync after a failure, or
+  // a change touching a ClusterIP:port or NodePort claimed twice falls back to full planning.
+  Status Sync(const std::vector<ServicePortInfo>& services, const std::set<std::string>& changed);
   // Reads the live table and applies only what differs from the desired state.
   Status FullResync(const std::vector<ServicePortInfo>& services);
   // Deletes the proxy's table, if present (for --cleanup). Nothing else is touched.
@@ -41,15 +53,21 @@ class Proxier {
   const std::optional<netfilter::Table>& applied() const { return applied_; }
 
  private:
+  using UdpEndpoints = std::map<ServicePortName, std::set<std::pair<std::string, int32_t>>>;
+  Status SyncAll(const std::vector<ServicePortInfo>& services);
   Status Commit(const netfilter::Table* current, netfilter::Table desired, const std::vector<ServicePortInfo>& services,
                 bool full);
-  void CleanupConntrack(const std::vector<ServicePortInfo>& services);
+  Status ReadBackRules();
+  // Deletes UDP conntrack entries of endpoints in `before` that are not in `after` (same Service port, any
+  // protocol).
+  void CleanupConntrack(const UdpEndpoints& before, const UdpEndpoints& after);
 
   netfilter::Backend& backend_;
   PlannerConfig config_;
   Conntrack* conntrack_;
   std::optional<netfilter::Table> applied_;
-  std::vector<ServicePortInfo> applied_services_;
+  IncrementalPlanner planner_;
+  UdpEndpoints udp_endpoints_;  // ready UDP endpoints as last applied, per Service port
   bool needs_full_resync_ = true;
   SyncStats stats_;
 };

@@ -1,9 +1,19 @@
 // The pure part of the proxy: Services (with endpoints) in, the desired nftables table out. The ruleset has a
 // constant number of rules (one per endpoint-count group and per affinity timeout in use); everything that
 // names a Service or an endpoint lives in set and map elements. See proxy/README.md.
+//
+// The table is the sum of two parts: a static part (set definitions and all chains and rules), which depends
+// only on the endpoint-count groups and affinity timeouts in use (`Groups`), and each Service port's own
+// elements (`ServiceElements`). IncrementalPlanner remembers every Service port's contribution, so that a
+// change to a few Services is planned in time proportional to those Services, not to the whole table.
 #pragma once
 
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "base/status.h"
@@ -40,5 +50,88 @@ netfilter::Transaction PlanTransaction(const netfilter::Table* previous, const n
 std::string ServiceIpsMap(size_t endpoints);     // "service-ips-3"
 std::string NodePortsMap(size_t endpoints);      // "service-nodeports-3"
 std::string AffinityMap(int32_t timeout_seconds);  // "affinity-10800"
+
+// Elements of one set or map.
+struct SetElements {
+  std::string set;
+  std::vector<std::pair<netfilter::Bytes, netfilter::Bytes>> elements;  // key, data ("" for plain sets)
+};
+
+// One Service port's elements. Keys are unique to the Service port (they contain its ClusterIP . proto .
+// port or its NodePort) except the hairpin set's, which Services sharing an endpoint share.
+struct ServiceElements {
+  bool valid = false;                   // false: left out entirely (see skipped)
+  netfilter::Bytes service_key;         // clusterIP . proto . port
+  netfilter::Bytes nodeport_key;        // proto . nodePort; empty without a NodePort
+  std::vector<SetElements> cluster;     // the ClusterIP part
+  std::vector<netfilter::Bytes> hairpin;  // keys (`ep . ep`) of the hairpin set
+  std::vector<SetElements> nodeport;    // the NodePort part
+  size_t ip_group = 0;                  // uses service-ips-N (0: none)
+  size_t np_group = 0;                  // uses service-nodeports-N (0: none)
+  int32_t cluster_affinity = 0;         // affinity timeout used by the ClusterIP part (0: none)
+  int32_t nodeport_affinity = 0;        // ... by the NodePort part
+  std::vector<std::string> skipped;
+};
+ServiceElements PlanServiceElements(const ServicePortInfo& service);
+
+// What the static part depends on.
+struct Groups {
+  std::set<size_t> ip;        // endpoint counts with a service-ips-N map
+  std::set<size_t> np;        // endpoint counts with a service-nodeports-N map
+  std::set<int32_t> affinity;  // affinity timeouts in use
+  bool operator==(const Groups&) const = default;
+};
+// Every set definition (without elements) and every chain and rule for `groups`.
+Result<netfilter::Table> PlanStatic(const Groups& groups, const PlannerConfig& config);
+
+// Plans the whole table once, then Service changes one Service at a time. Not thread-safe.
+class IncrementalPlanner {
+ public:
+  explicit IncrementalPlanner(PlannerConfig config) : config_(std::move(config)) {}
+
+  // The whole table for `services`; remembers each Service port's contribution.
+  Result<Plan> PlanAll(const std::vector<ServicePortInfo>& services);
+
+  struct Change {
+    // The change cannot be planned alone (a ClusterIP:port or NodePort is, or was, claimed by two Service
+    // ports, and which one wins depends on all of them): plan everything. Nothing was changed.
+    bool needs_full = false;
+    std::vector<netfilter::DeleteElements> deletes;
+    std::vector<netfilter::AddElements> adds;
+    // The new static part (no elements), when the groups changed.
+    std::optional<netfilter::Table> static_table;
+    std::vector<std::string> skipped;
+    size_t services = 0;  // Service ports planned
+  };
+  // Replans the Service ports of the Services named in `changed` ("namespace/name"; a name missing from
+  // `services` was deleted) and returns the element ops from the remembered state to the new one, updating
+  // the remembered state. `services` must be sorted by id (as ServiceSnapshot::ports is). Needs a PlanAll
+  // first (else needs_full).
+  Result<Change> PlanChanges(const std::vector<ServicePortInfo>& services, const std::set<std::string>& changed);
+
+  // Forget everything (the next PlanChanges says needs_full).
+  void Reset();
+  bool has_state() const { return has_state_; }
+  const Groups& groups() const { return groups_; }
+
+ private:
+  struct Port {
+    ServicePortName id;
+    api::Protocol protocol;
+    ServiceElements elements;  // as included in the table
+  };
+  void Add(const ServiceElements& e, int sign);
+  Groups CurrentGroups() const;
+
+  PlannerConfig config_;
+  bool has_state_ = false;
+  bool conflicts_ = false;                            // some key was claimed twice at the last PlanAll
+  std::map<std::string, std::vector<Port>> ports_;    // by "namespace/name"
+  std::unordered_set<netfilter::Bytes> service_keys_, nodeport_keys_;
+  std::unordered_map<netfilter::Bytes, int> hairpin_;  // key -> number of Service ports using it
+  std::map<size_t, int> ip_groups_, np_groups_;
+  std::map<int32_t, int> affinity_;
+  Groups groups_;
+};
 
 }  // namespace kubenode::proxy

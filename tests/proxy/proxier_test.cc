@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
 #include "netfilter/fake_backend.h"
 #include "netfilter/render.h"
+#include "netfilter/values.h"
 #include "proxy/sysctl.h"
 
 namespace kubenode::proxy {
@@ -140,6 +145,181 @@ TEST(ProxierTest, RemovedUdpEndpointConntrackIsDeleted) {
   ASSERT_TRUE(p.Sync({Service({"10.88.0.6"})}).ok());
   ASSERT_TRUE(p.Sync({Service({})}).ok());
   EXPECT_EQ(ct.deleted.size(), 1u);
+}
+
+// Services named so that their ids sort as the vector does ("svc-007").
+ServicePortInfo Numbered(int i, int endpoints, api::Protocol proto = api::Protocol::kTCP) {
+  char name[16];
+  std::snprintf(name, sizeof name, "svc-%03d", i);
+  ServicePortInfo s;
+  s.id = {"default", name, ""};
+  s.protocol = proto;
+  s.cluster_ip = "10.96.1." + std::to_string(i + 1);
+  s.port = 80;
+  s.node_port = i % 3 == 0 ? 30000 + i : 0;
+  // Endpoints shared between neighbours (hairpin elements are shared).
+  for (int e = 0; e < endpoints; ++e) s.endpoints.push_back({"10.88.0." + std::to_string(i + e + 1), 8080, true, e % 2 == 0});
+  return s;
+}
+
+std::string Name(const ServicePortInfo& s) { return s.id.ns + "/" + s.id.name; }
+
+TEST(ProxierTest, IncrementalSyncTouchesOnlyChangedServices) {
+  netfilter::FakeBackend fake;
+  Proxier p(fake, Config());
+  std::vector<ServicePortInfo> services;
+  for (int i = 0; i < 40; ++i) services.push_back(Numbered(i, 1 + i % 4));
+  ASSERT_TRUE(p.Sync(services, {}).ok());
+  EXPECT_TRUE(p.last_stats().full_resync);
+
+  // One endpoint of one service changes: only that service is planned, only element ops, only its keys.
+  services[10].endpoints[0].ip = "10.88.9.9";
+  ASSERT_TRUE(p.Sync(services, {Name(services[10])}).ok());
+  EXPECT_TRUE(p.last_stats().incremental);
+  EXPECT_EQ(p.last_stats().planned_services, 1u);
+  EXPECT_EQ(p.last_stats().other_ops, 0u);
+  const netfilter::Transaction& tx = fake.applied().back();
+  const netfilter::Bytes cip = netfilter::Ipv4OrDie("10.96.1.11");
+  for (const auto& op : tx.ops) {
+    if (auto* d = std::get_if<netfilter::DeleteElements>(&op); d && d->set.rfind("service-ips-", 0) == 0)
+      for (const auto& k : d->keys) EXPECT_EQ(k.substr(0, 4), cip);
+    if (auto* a = std::get_if<netfilter::AddElements>(&op); a && a->set.rfind("service-ips-", 0) == 0)
+      for (const auto& [k, v] : a->elements) EXPECT_EQ(k.substr(0, 4), cip);
+  }
+  // 10.88.0.11 is still used by services 8 and 9 (shared hairpin element): only 10.88.9.9 . 10.88.9.9 is added.
+  // Endpoints .12, .13, 9.9 now (sorted): indexes 0..2 of service-ips-3 get new data (3 deletes, 3 adds).
+  EXPECT_EQ(tx.ElementOps(), 7u);
+  EXPECT_EQ(Live(fake), Planned(services));
+  EXPECT_EQ(netfilter::RenderTable(*p.applied()), Planned(services));
+
+  // Nothing changed: nothing planned or applied.
+  size_t applies = fake.applied().size();
+  ASSERT_TRUE(p.Sync(services, {}).ok());
+  EXPECT_EQ(fake.applied().size(), applies);
+}
+
+TEST(ProxierTest, IncrementalSyncEqualsFullReplan) {
+  netfilter::FakeBackend fake;
+  FakeConntrack ct;
+  Proxier p(fake, Config(), &ct);
+  std::vector<ServicePortInfo> services;
+  for (int i = 0; i < 30; ++i) services.push_back(Numbered(i, 1 + i % 3, i % 5 == 0 ? api::Protocol::kUDP : api::Protocol::kTCP));
+  ASSERT_TRUE(p.Sync(services, {}).ok());
+  uint32_t rng = 12345;
+  auto next = [&](uint32_t mod) {
+    rng = rng * 1103515245u + 12345u;
+    return (rng >> 8) % mod;
+  };
+  for (int round = 0; round < 200; ++round) {
+    std::set<std::string> changed;
+    for (int k = 0, n = 1 + next(3); k < n; ++k) {
+      size_t i = next(services.size());
+      ServicePortInfo& s = services[i];
+      switch (next(8)) {
+        case 0: s.endpoints.push_back({"10.88.1." + std::to_string(next(250) + 1), 8080, true, next(2) == 0}); break;
+        case 1: if (!s.endpoints.empty()) s.endpoints.erase(s.endpoints.begin() + next(s.endpoints.size())); break;
+        case 2: if (!s.endpoints.empty()) s.endpoints[next(s.endpoints.size())].ready ^= true; break;
+        case 3: s.session_affinity = s.session_affinity == api::SessionAffinity::kClientIP ? api::SessionAffinity::kNone
+                                                                                          : api::SessionAffinity::kClientIP;
+                s.affinity_timeout_seconds = 10 + next(2); break;
+        case 4: s.external_traffic_policy = s.external_traffic_policy == api::TrafficPolicy::kLocal
+                                                ? api::TrafficPolicy::kCluster : api::TrafficPolicy::kLocal; break;
+        case 5: s.node_port = s.node_port ? 0 : 31000 + std::stoi(s.id.name.substr(4)); break;
+        case 6: {  // deleted, or (if deleted before) back
+          changed.insert(Name(s));
+          services.erase(services.begin() + i);
+          continue;
+        }
+        default: s.endpoints.clear(); break;
+      }
+      changed.insert(Name(s));
+    }
+    if (services.size() < 20) {
+      for (int i = 0; i < 30; ++i) {
+        ServicePortInfo s = Numbered(i, 2);
+        auto it = std::lower_bound(services.begin(), services.end(), s, [](auto& a, auto& b) { return a.id < b.id; });
+        if (it == services.end() || it->id != s.id) {
+          changed.insert(Name(s));
+          services.insert(it, s);
+        }
+      }
+    }
+    ASSERT_TRUE(p.Sync(services, changed).ok()) << "round " << round;
+    ASSERT_TRUE(p.last_stats().incremental) << "round " << round;
+    ASSERT_EQ(Live(fake), Planned(services)) << "round " << round;
+    ASSERT_EQ(netfilter::RenderTable(*p.applied()), Planned(services)) << "round " << round;
+  }
+  // The applied model carries the kernel's rule handles: a full replan against it changes nothing.
+  size_t applies = fake.applied().size();
+  ASSERT_TRUE(p.Sync(services).ok());
+  EXPECT_EQ(fake.applied().size(), applies);
+  // And a new process taking over sees nothing to do either.
+  Proxier other(fake, Config());
+  ASSERT_TRUE(other.Sync(services, {}).ok());
+  EXPECT_EQ(fake.applied().size(), applies);
+}
+
+TEST(ProxierTest, IncrementalGroupChangeAddsRuleAndMap) {
+  netfilter::FakeBackend fake;
+  Proxier p(fake, Config());
+  std::vector<ServicePortInfo> services{Numbered(1, 1), Numbered(2, 1)};
+  ASSERT_TRUE(p.Sync(services, {}).ok());
+  services[1].endpoints.push_back({"10.88.7.7", 8080, true, true});
+  ASSERT_TRUE(p.Sync(services, {Name(services[1])}).ok());
+  EXPECT_TRUE(p.last_stats().incremental);
+  const netfilter::Transaction& tx = fake.applied().back();
+  size_t add_rules = 0, add_sets = 0;
+  for (const auto& op : tx.ops) {
+    add_rules += std::holds_alternative<netfilter::AddRule>(op);
+    if (auto* a = std::get_if<netfilter::AddSet>(&op)) {
+      ++add_sets;
+      EXPECT_EQ(a->set.name, "service-ips-2");
+    }
+  }
+  EXPECT_EQ(add_sets, 1u);
+  EXPECT_EQ(add_rules, 2u);  // nat-prerouting and nat-output
+  EXPECT_EQ(Live(fake), Planned(services));
+  // Rule handles were read back: removing the group deletes exactly those rules and the map.
+  services[1].endpoints.pop_back();
+  ASSERT_TRUE(p.Sync(services, {Name(services[1])}).ok());
+  size_t del_rules = 0, del_sets = 0;
+  for (const auto& op : fake.applied().back().ops) {
+    del_rules += std::holds_alternative<netfilter::DeleteRule>(op);
+    del_sets += std::holds_alternative<netfilter::DeleteSet>(op);
+  }
+  EXPECT_EQ(del_rules, 2u);
+  EXPECT_EQ(del_sets, 1u);
+  EXPECT_EQ(Live(fake), Planned(services));
+}
+
+TEST(ProxierTest, IncrementalFailureFallsBackToFullResync) {
+  netfilter::FakeBackend fake;
+  Proxier p(fake, Config());
+  std::vector<ServicePortInfo> services{Numbered(1, 1), Numbered(2, 1)};
+  ASSERT_TRUE(p.Sync(services, {}).ok());
+  services[0].endpoints[0].ip = "10.88.5.5";
+  fake.FailNextApplies(1);
+  EXPECT_FALSE(p.Sync(services, {Name(services[0])}).ok());
+  EXPECT_TRUE(p.needs_full_resync());
+  services[1].endpoints[0].ip = "10.88.6.6";
+  ASSERT_TRUE(p.Sync(services, {Name(services[1])}).ok());  // the earlier change is not lost
+  EXPECT_TRUE(p.last_stats().full_resync);
+  EXPECT_EQ(Live(fake), Planned(services));
+}
+
+TEST(ProxierTest, DuplicateClusterIpFallsBackToFullPlanning) {
+  netfilter::FakeBackend fake;
+  Proxier p(fake, Config());
+  std::vector<ServicePortInfo> services{Numbered(1, 1), Numbered(2, 1), Numbered(3, 1)};
+  ASSERT_TRUE(p.Sync(services, {}).ok());
+  services[2].cluster_ip = services[0].cluster_ip;
+  ASSERT_TRUE(p.Sync(services, {Name(services[2])}).ok());
+  EXPECT_FALSE(p.last_stats().incremental);
+  EXPECT_EQ(Live(fake), Planned(services));
+  services[0].endpoints[0].ip = "10.88.5.5";  // the winner changes: still planned in full while the clash lasts
+  ASSERT_TRUE(p.Sync(services, {Name(services[0])}).ok());
+  EXPECT_FALSE(p.last_stats().incremental);
+  EXPECT_EQ(Live(fake), Planned(services));
 }
 
 TEST(SysctlTest, EnsureSetsForwardingAndRouteLocalnet) {

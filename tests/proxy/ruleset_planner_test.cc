@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <map>
+#include <set>
+
 #include "netfilter/render.h"
 #include "netfilter/values.h"
 
@@ -230,6 +234,88 @@ TEST(RulesetPlannerTest, BadInputsAreSkippedAndNamed) {
   EXPECT_EQ(plan->skipped[0], "default/broken: bad clusterIP or port");
   EXPECT_EQ(plan->skipped[1], "default/zz-duplicate: duplicate 10.96.0.10:80");
   EXPECT_FALSE(PlanRuleset({}, PlannerConfig{kProxyTable, "10.88.0.0/99", true}).ok());
+}
+
+
+// Many services, names sorted as their ids ("svc-007"), `endpoints` endpoints each (distinct IPs).
+std::vector<ServicePortInfo> Many(int n, int endpoints) {
+  std::vector<ServicePortInfo> out;
+  for (int i = 0; i < n; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "svc-%03d", i);
+    ServicePortInfo s;
+    s.id = {"default", name, ""};
+    s.cluster_ip = "10.96.1." + std::to_string(i + 1);
+    s.port = 80;
+    s.node_port = i % 2 ? 30000 + i : 0;
+    for (int e = 0; e < endpoints; ++e) s.endpoints.push_back({"10.88." + std::to_string(i) + "." + std::to_string(e + 1), 8080, true, true});
+    out.push_back(s);
+  }
+  return out;
+}
+
+TEST(IncrementalPlannerTest, EndpointChangeOfOneServiceYieldsOnlyItsElements) {
+  auto services = Many(50, 3);
+  IncrementalPlanner planner(Config());
+  ASSERT_TRUE(planner.PlanAll(services).ok());
+  services[7].endpoints[1].ip = "10.88.200.1";
+  auto change = planner.PlanChanges(services, {"default/svc-007"});
+  ASSERT_TRUE(change.ok());
+  ASSERT_FALSE(change->needs_full);
+  EXPECT_FALSE(change->static_table);
+  EXPECT_EQ(change->services, 1u);
+  // The new endpoint sorts last: indexes 1 and 2 of service-ips-3 and of service-nodeports-3 (service 7 has a
+  // NodePort) get new data; hairpin swaps one key.
+  std::map<std::string, size_t> deletes, adds;
+  for (const auto& d : change->deletes) deletes[d.set] += d.keys.size();
+  for (const auto& a : change->adds) adds[a.set] += a.elements.size();
+  const std::map<std::string, size_t> expected{{"hairpin", 1}, {"service-ips-3", 2}, {"service-nodeports-3", 2}};
+  EXPECT_EQ(deletes, expected);
+  EXPECT_EQ(adds, expected);
+  const netfilter::Bytes key7 = netfilter::Ipv4OrDie("10.96.1.8");
+  for (const auto& d : change->deletes) {
+    if (d.set == "service-ips-3") {
+      for (const auto& k : d.keys) EXPECT_EQ(k.substr(0, 4), key7);
+    }
+  }
+}
+
+TEST(IncrementalPlannerTest, NewEndpointCountGroupReplansStaticPart) {
+  auto services = Many(10, 2);
+  IncrementalPlanner planner(Config());
+  ASSERT_TRUE(planner.PlanAll(services).ok());
+  services[3].endpoints.push_back({"10.88.200.1", 8080, true, true});
+  auto change = planner.PlanChanges(services, {"default/svc-003"});
+  ASSERT_TRUE(change.ok());
+  ASSERT_TRUE(change->static_table);
+  EXPECT_TRUE(change->static_table->sets.count("service-ips-3"));
+  EXPECT_TRUE(change->static_table->sets.count("service-ips-2"));  // the others still use it
+  EXPECT_EQ(planner.groups().ip, (std::set<size_t>{2, 3}));
+  // Back: group 3 is gone again.
+  services[3].endpoints.pop_back();
+  change = planner.PlanChanges(services, {"default/svc-003"});
+  ASSERT_TRUE(change.ok() && change->static_table);
+  EXPECT_FALSE(change->static_table->sets.count("service-ips-3"));
+  // A pure endpoint swap within the group keeps the static part.
+  services[3].endpoints[0].ip = "10.88.201.1";
+  change = planner.PlanChanges(services, {"default/svc-003"});
+  ASSERT_TRUE(change.ok());
+  EXPECT_FALSE(change->static_table);
+}
+
+TEST(IncrementalPlannerTest, DuplicateKeysNeedFullPlanning) {
+  auto services = Many(5, 1);
+  IncrementalPlanner planner(Config());
+  ASSERT_TRUE(planner.PlanAll(services).ok());
+  services[2].cluster_ip = services[1].cluster_ip;  // now claimed twice
+  auto change = planner.PlanChanges(services, {"default/svc-002"});
+  ASSERT_TRUE(change.ok());
+  EXPECT_TRUE(change->needs_full);
+  services[3].node_port = services[1].node_port;
+  services[2].cluster_ip = "10.96.1.3";
+  change = planner.PlanChanges(services, {"default/svc-003"});
+  ASSERT_TRUE(change.ok());
+  EXPECT_TRUE(change->needs_full);
 }
 
 }  // namespace
