@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "kubelet/config/manifest_source.h"
 #include "kubelet/gc/container_gc.h"
+#include "kubelet/runtime/pod_logs.h"
 #include "kubelet/runtime/volumes.h"
 
 namespace kubenode::kubelet {
@@ -83,6 +84,7 @@ void Kubelet::TerminatePod(const std::string& uid, const std::optional<api::Pod>
   } else if (st.ok()) {
     st = TearDownPodDir(config_.root_dir, uid);
   }
+  if (st.ok()) st = RemovePodLogs(config_.pod_logs_dir, uid);
   if (!st.ok()) {
     log->error("terminating pod {}: {}", last ? FormatPod(*last) : uid, st.message());
     std::lock_guard lock(mu_);

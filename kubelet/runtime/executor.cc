@@ -1,10 +1,12 @@
 #include "kubelet/runtime/executor.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "base/log.h"
 #include "kubelet/runtime/cri_configs.h"
 #include "kubelet/runtime/labels.h"
+#include "kubelet/runtime/pod_logs.h"
 #include "kubelet/runtime/volumes.h"
 
 namespace kubenode::kubelet {
@@ -161,7 +163,9 @@ ContainerSyncResult PodExecutor::StartContainer(const api::Pod& pod, const PodRu
     return {container.name, pulled.reason, pulled.message};
   }
   const auto* previous = state.FindContainer(container.name);
-  const int32_t restart_count = previous ? previous->restart_count + 1 : 0;
+  const int32_t restart_count =
+      previous ? previous->restart_count + 1
+               : RestartCountFromLogs(PodLogDirectory(options_.pod_logs_dir, pod) + "/" + container.name);
   auto config = BuildContainerConfig(pod, container, is_init, restart_count, pulled.image_ref, volumes);
   if (!config.ok()) {
     events_.Event(ref, EventType::kWarning, "Failed", "Error: " + config.status().message());
@@ -246,6 +250,15 @@ SyncResult PodExecutor::SyncPod(const api::Pod& pod, const PodRuntimeState& stat
   std::string pod_ip = PodIP(state);
   const auto sandbox_config = BuildSandboxConfig(pod, actions.attempt, options_.pod_logs_dir);
   if (actions.create_sandbox) {
+    // Upstream createPodSandbox makes the pod's log directory before asking the runtime for the sandbox.
+    std::error_code ec;
+    std::filesystem::create_directories(sandbox_config.log_directory, ec);
+    if (ec) {
+      const auto message = "Failed to create log directory for pod " + FormatPod(pod) + ": " + ec.message();
+      events_.Event(PodRef(pod), EventType::kWarning, "FailedCreatePodSandBox", message);
+      fail(Status::Error(message));
+      return result;
+    }
     auto id = runtime_.RunPodSandbox(sandbox_config);
     if (!id.ok()) {
       events_.Event(PodRef(pod), EventType::kWarning, "FailedCreatePodSandBox",

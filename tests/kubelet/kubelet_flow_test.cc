@@ -301,6 +301,49 @@ TEST_F(KubeletFlowTest, RestartedKubeletAdoptsRunningPodWithoutRestarts) {
   EXPECT_EQ(Web()->status.phase, api::PodPhase::kRunning);
 }
 
+TEST_F(KubeletFlowTest, WipedRuntimeContinuesRestartCountFromLogFiles) {
+  Write("web.yaml", kWeb);
+  kubelet_->SyncOnce();
+  // The runtime wrote logs for attempts 0..2 of app; then containerd's state is lost (node reboot).
+  const std::string logs = dir_ + "/logs/default_web-node1_fixed-uid-1/app/";
+  fs::create_directories(logs);  // containerd creates it with the first log file
+  for (const auto* f : {"0.log", "1.log", "2.log"}) std::ofstream(logs + f) << "x\n";
+  runtime_ = std::make_unique<testing::FakeRuntime>(clock_);
+  NewKubelet();
+  clock_.Advance(1s);
+  kubelet_->SyncOnce();
+  const auto app = runtime_->ContainersNamed("app");
+  ASSERT_EQ(app.size(), 1u);
+  EXPECT_EQ(app[0].metadata.attempt, 3u);
+  EXPECT_EQ(app[0].log_path, logs + "3.log");  // 0.log is not reused
+  EXPECT_EQ(Web()->status.container_statuses[0].restart_count, 3);
+  EXPECT_EQ(Web()->status.container_statuses[1].restart_count, 0);  // sidecar has no logs
+}
+
+TEST_F(KubeletFlowTest, ReaddedManifestStartsAgainAtRestartCountZero) {
+  Write("web.yaml", kWeb);
+  kubelet_->SyncOnce();
+  const std::string pod_logs = dir_ + "/logs/default_web-node1_fixed-uid-1";
+  ASSERT_TRUE(fs::is_directory(pod_logs));  // made by the kubelet before the sandbox
+  fs::create_directories(pod_logs + "/app");
+  std::ofstream(pod_logs + "/app/0.log") << "x\n";
+  runtime_->ExitContainer(runtime_->ContainersNamed("app")[0].id, 1);
+  clock_.Advance(1s);
+  kubelet_->SyncOnce();
+  std::ofstream(pod_logs + "/app/1.log") << "x\n";
+  ASSERT_EQ(Web()->status.container_statuses[0].restart_count, 1);
+
+  fs::remove(dir_ + "/manifests/web.yaml");
+  clock_.Advance(1s);
+  kubelet_->SyncOnce();
+  EXPECT_FALSE(fs::exists(pod_logs));  // removed with the pod, as upstream's GC evicts them
+  Write("web.yaml", kWeb);  // the same UID again
+  clock_.Advance(1s);
+  kubelet_->SyncOnce();
+  EXPECT_EQ(Web()->status.container_statuses[0].restart_count, 0);
+  EXPECT_EQ(runtime_->ContainersNamed("app")[0].metadata.attempt, 0u);
+}
+
 TEST_F(KubeletFlowTest, OrphanedPodIsRemovedAfterSourcesSynced) {
   Write("web.yaml", kWeb);
   kubelet_->SyncOnce();
