@@ -1,0 +1,63 @@
+// kube-proxy's configuration file: kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration, decoded strictly
+// with upstream's field names and defaults, for the nftables mode (the only one kubenode implements).
+// Known upstream fields kubenode does not implement (iptables, ipvs, conntrack, clientConnection, ...) are
+// accepted and ignored (logged at debug level); anything else is an error naming the file, line and field.
+// Two of kubenode's own settings, API-server flags upstream, live here too: serviceClusterIPRange and
+// serviceNodePortRange (kubenode allocates cluster IPs and node ports itself).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/kubelet_config.h"  // Duration, ParseGoDuration
+#include "base/status.h"
+
+namespace kubenode::agent {
+
+// Upstream's --service-node-port-range: "30000-32767", "30000+2767" (base+size) or "30000".
+struct NodePortRange {
+  int32_t first = 30000;
+  int32_t last = 32767;
+
+  std::string ToString() const { return std::to_string(first) + "-" + std::to_string(last); }
+  bool operator==(const NodePortRange&) const = default;
+};
+
+// Accepts 1 <= first <= last <= 65535. Error: `invalid port range "x": ...`.
+Result<NodePortRange> ParseNodePortRange(std::string_view text);
+
+struct ProxyConfig {
+  std::string hostname_override;
+  std::string bind_address = "0.0.0.0";
+  // IP:port; an IP alone gets the default port. Defaults are "[::]:10256" and "[::1]:10249" when
+  // bindAddress is IPv6.
+  std::string healthz_bind_address = "0.0.0.0:10256";
+  std::string metrics_bind_address = "127.0.0.1:10249";
+  // clusterCIDR split at its comma (one CIDR, or a dual-stack pair); empty: no pod-CIDR masquerade rule.
+  std::vector<std::string> cluster_cidrs;
+  struct NFTables {
+    Duration sync_period = std::chrono::seconds(30);
+    Duration min_sync_period = std::chrono::seconds(1);
+    int32_t masquerade_bit = 14;
+    bool masquerade_all = false;
+  } nftables;
+  // CIDRs; empty: node ports on every local address.
+  std::vector<std::string> node_port_addresses;
+
+  // --- kubenode's own (API-server flags upstream) ---
+  std::string service_cluster_ip_range = "10.96.0.0/12";  // IPv4, host bits zero
+  NodePortRange service_node_port_range;
+};
+
+inline constexpr char kProxyConfigAPIVersion[] = "kubeproxy.config.k8s.io/v1alpha1";
+inline constexpr char kProxyConfigKind[] = "KubeProxyConfiguration";
+
+// Decodes, defaults and validates `yaml_text`; `file` names it in errors, one per line:
+//   <file>: line <l>: <field.path>: <message>
+Result<ProxyConfig> ParseProxyConfig(std::string_view yaml_text, const std::string& file);
+Result<ProxyConfig> LoadProxyConfig(const std::string& path);
+
+}  // namespace kubenode::agent
