@@ -45,9 +45,11 @@ Transaction CreateAll(const Table& desired) {
   Transaction tx{desired.family, desired.name, {}};
   tx.ops.push_back(AddTable{});
   AddDefinitions(desired, tx);
-  for (const auto& [name, set] : desired.sets) AddAllElements(set, tx);
+  // Rules before elements: binding a map to a rule makes the kernel walk the map's elements (and the
+  // transaction list), so rules are bound while the new sets are still empty.
   for (const Chain& c : desired.chains)
     for (const Rule& r : c.rules) tx.ops.push_back(AddRule{c.name, Rule{r.exprs, 0}, 0});
+  for (const auto& [name, set] : desired.sets) AddAllElements(set, tx);
   return tx;
 }
 
@@ -149,8 +151,8 @@ Transaction Diff(const Table* current, const Table& desired) {
     if (!add.elements.empty()) adds_elements.push_back(std::move(add));
   }
 
-  for (auto* group : {&deletes_rules, &deletes_chains, &deletes_elements, &deletes_sets, &adds_defs, &adds_elements,
-                      &adds_rules}) {
+  for (auto* group : {&deletes_rules, &deletes_chains, &deletes_elements, &deletes_sets, &adds_defs, &adds_rules,
+                      &adds_elements}) {
     for (Op& op : *group) tx.ops.push_back(std::move(op));
   }
   return tx;
@@ -168,8 +170,8 @@ void OrderOps(Transaction& tx) {
           if constexpr (std::is_same_v<T, DeleteSet>) return 4;
           if constexpr (std::is_same_v<T, AddTable>) return 5;
           if constexpr (std::is_same_v<T, AddChain> || std::is_same_v<T, AddSet>) return 6;
-          if constexpr (std::is_same_v<T, AddElements>) return 7;
-          return 8;  // AddRule
+          if constexpr (std::is_same_v<T, AddRule>) return 7;
+          return 8;  // AddElements
         },
         op);
   };

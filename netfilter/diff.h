@@ -14,7 +14,8 @@ namespace kubenode::netfilter {
 Transaction Diff(const Table* current, const Table& desired);
 
 // Stable-sorts `tx.ops` into the order Diff emits: table deletion, rule and chain deletions, element deletions,
-// set deletions, table/chain/set additions, element additions, rule additions. For transactions assembled from
+// set deletions, table/chain/set additions, rule additions, element additions (rules are bound to sets while
+// new sets are still empty: binding makes the kernel walk a map's elements). For transactions assembled from
 // parts (e.g. a definition diff plus element ops planned elsewhere).
 void OrderOps(Transaction& tx);
 

@@ -63,13 +63,17 @@ struct Set {
   TypeList data;  // empty: a plain set
   uint32_t flags = 0;
   uint64_t timeout_ms = 0;  // default element timeout (flags & kSetFlagTimeout)
+  // NFTA_SET_DESC_SIZE: the kernel sizes the set's hash for this many elements up front (no rehashing while a
+  // big set is loaded) and refuses elements beyond it (ENFILE). 0: unsized (a resizable hash, grown as filled).
+  uint32_t size = 0;
   std::map<Bytes, Bytes> elements;  // key -> data ("" for plain sets)
 
   bool IsMap() const { return !data.empty(); }
   // Dynamic sets are filled by the kernel; their elements are not part of the desired state.
   bool IsDynamic() const { return flags & kSetFlagDynamic; }
   bool SameDefinition(const Set& o) const {
-    return name == o.name && key == o.key && data == o.data && flags == o.flags && timeout_ms == o.timeout_ms;
+    return name == o.name && key == o.key && data == o.data && flags == o.flags && timeout_ms == o.timeout_ms &&
+           size == o.size;
   }
 };
 

@@ -222,7 +222,11 @@ nftnl_set* EncodeSet(uint32_t family, const std::string& table, const Set& set, 
   }
   nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
   if (set.timeout_ms) nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, set.timeout_ms);
-  if (set.IsDynamic()) nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65535);
+  if (set.size) {
+    nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, set.size);
+  } else if (set.IsDynamic()) {
+    nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65535);
+  }
   return s;
 }
 
@@ -267,6 +271,7 @@ Set DecodeSet(const nftnl_set* s) {
     if (!data) set.key.clear();  // unknown: forces a rebuild
   }
   if (nftnl_set_is_set(s, NFTNL_SET_TIMEOUT)) set.timeout_ms = nftnl_set_get_u64(s, NFTNL_SET_TIMEOUT);
+  if (nftnl_set_is_set(s, NFTNL_SET_DESC_SIZE)) set.size = nftnl_set_get_u32(s, NFTNL_SET_DESC_SIZE);
   return set;
 }
 

@@ -31,6 +31,16 @@ bool ChangesRules(const netfilter::Transaction& tx) {
   return false;
 }
 
+// Keeps the live size of every set whose elements still fit, so that a replan or a takeover does not recreate
+// sets only to resize them (see SetCapacity).
+void AdoptSizes(const netfilter::Table& current, netfilter::Table& desired) {
+  for (auto& [name, d] : desired.sets) {
+    auto it = current.sets.find(name);
+    if (it == current.sets.end() || d.IsDynamic()) continue;
+    if (it->second.size != 0 && it->second.size >= d.elements.size()) d.size = it->second.size;
+  }
+}
+
 }  // namespace
 
 Proxier::Proxier(netfilter::Backend& backend, PlannerConfig config, Conntrack* conntrack)
@@ -88,9 +98,32 @@ Status Proxier::Sync(const std::vector<ServicePortInfo>& services, const std::se
       def.data = set.data;
       def.flags = set.flags;
       def.timeout_ms = set.timeout_ms;
+      def.size = set.size;
       skeleton.sets.emplace(name, std::move(def));
     }
+    AdoptSizes(skeleton, *change->static_table);
     tx = netfilter::Diff(&skeleton, *change->static_table);
+    // A definition changed in place (not expected: definitions depend on names only): the table would be
+    // recreated, so its elements must come with it.
+    for (const netfilter::Op& op : tx.ops)
+      if (std::holds_alternative<netfilter::DeleteTable>(op)) return SyncAll(services);
+  }
+  // A set about to outgrow its size is recreated bigger: plan everything (the table is then rebuilt in one
+  // transaction).
+  std::map<std::string, int64_t> growth;
+  for (const netfilter::DeleteElements& d : change->deletes) growth[d.set] -= static_cast<int64_t>(d.keys.size());
+  for (const netfilter::AddElements& a : change->adds) growth[a.set] += static_cast<int64_t>(a.elements.size());
+  for (const auto& [name, delta] : growth) {
+    if (delta <= 0) continue;
+    const netfilter::Set* set = nullptr;
+    if (change->static_table && change->static_table->sets.count(name)) set = &change->static_table->sets.at(name);
+    auto it = applied_->sets.find(name);
+    const int64_t have = it == applied_->sets.end() ? 0 : static_cast<int64_t>(it->second.elements.size());
+    if (!set && it != applied_->sets.end()) set = &it->second;
+    if (set && set->size != 0 && have + delta > static_cast<int64_t>(set->size)) {
+      Logger("proxy")->info("set {} outgrows its size {}: replanning the table", name, set->size);
+      return SyncAll(services);
+    }
   }
   for (netfilter::DeleteElements& d : change->deletes) {
     // Elements of a set deleted in the same transaction go with it.
@@ -171,6 +204,7 @@ Status Proxier::ReadBackRules() {
 
 Status Proxier::Commit(const netfilter::Table* current, netfilter::Table desired,
                        const std::vector<ServicePortInfo>& services, bool full) {
+  if (current) AdoptSizes(*current, desired);
   netfilter::Transaction tx = netfilter::Diff(current, desired);
   stats_ = SyncStats{full, false, services.size(), tx.ElementOps(), tx.NonElementOps()};
   if (!tx.empty()) {

@@ -76,6 +76,12 @@ std::string ServiceIpsMap(size_t n) { return "service-ips-" + std::to_string(n);
 std::string NodePortsMap(size_t n) { return "service-nodeports-" + std::to_string(n); }
 std::string AffinityMap(int32_t t) { return "affinity-" + std::to_string(t); }
 
+uint32_t SetCapacity(size_t elements) {
+  uint32_t c = kMinSetCapacity;
+  while (c < 2 * elements && c < (1u << 30)) c <<= 1;
+  return c;
+}
+
 namespace {
 
 // Builds concatenated keys and data without temporaries: every field is padded to 4 bytes.
@@ -222,6 +228,7 @@ Result<Table> PlanStatic(const Groups& groups, const PlannerConfig& config) {
     s.name = name;
     s.key = std::move(key);
     s.data = std::move(data);
+    s.size = SetCapacity(0);
     return s;
   };
   add_set(kNoEndpointServices, kServiceKey);
@@ -243,6 +250,7 @@ Result<Table> PlanStatic(const Groups& groups, const PlannerConfig& config) {
                      {DataType::kIpv4Addr, DataType::kIpv4Addr, DataType::kInetProto, DataType::kInetService}, kEndpoint);
     m.flags = netfilter::kSetFlagDynamic | netfilter::kSetFlagTimeout;
     m.timeout_ms = static_cast<uint64_t>(timeout) * 1000;
+    m.size = kAffinityMapSize;
     // The planner names both gate sets in rules, so they exist even when empty.
     add_set(AffinityServices(timeout), kServiceKey);
     add_set(AffinityNodePorts(timeout), kNodePortKey);
@@ -372,8 +380,9 @@ Result<Plan> IncrementalPlanner::PlanAll(const std::vector<ServicePortInfo>& ser
   }
   for (auto& [name, v] : by_set) {
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    auto& elements = t.sets.at(name).elements;
-    for (auto& kv : v) elements.emplace_hint(elements.end(), std::move(kv.first), std::move(kv.second));
+    Set& set = t.sets.at(name);
+    for (auto& kv : v) set.elements.emplace_hint(set.elements.end(), std::move(kv.first), std::move(kv.second));
+    set.size = SetCapacity(set.elements.size());
   }
 
   for (auto& [sp, e] : planned) {

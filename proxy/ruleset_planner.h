@@ -51,6 +51,14 @@ std::string ServiceIpsMap(size_t endpoints);     // "service-ips-3"
 std::string NodePortsMap(size_t endpoints);      // "service-nodeports-3"
 std::string AffinityMap(int32_t timeout_seconds);  // "affinity-10800"
 
+// Sets are created with a size (NFTA_SET_DESC_SIZE): the kernel then allocates the hash once instead of
+// rehashing it over and over while a big set is filled. The size is also a limit, so it is planned with room:
+// at least twice the elements, a power of two, at least kMinSetCapacity. A set outgrowing its size is recreated
+// (see Proxier). Dynamic (affinity) maps are sized kAffinityMapSize.
+inline constexpr uint32_t kMinSetCapacity = 1024;
+inline constexpr uint32_t kAffinityMapSize = 65535;
+uint32_t SetCapacity(size_t elements);
+
 // Elements of one set or map.
 struct SetElements {
   std::string set;

@@ -181,10 +181,12 @@ TEST(ProxierTest, IncrementalSyncTouchesOnlyChangedServices) {
   const netfilter::Transaction& tx = fake.applied().back();
   const netfilter::Bytes cip = netfilter::Ipv4OrDie("10.96.1.11");
   for (const auto& op : tx.ops) {
-    if (auto* d = std::get_if<netfilter::DeleteElements>(&op); d && d->set.rfind("service-ips-", 0) == 0)
+    if (auto* d = std::get_if<netfilter::DeleteElements>(&op); d && d->set.rfind("service-ips-", 0) == 0) {
       for (const auto& k : d->keys) EXPECT_EQ(k.substr(0, 4), cip);
-    if (auto* a = std::get_if<netfilter::AddElements>(&op); a && a->set.rfind("service-ips-", 0) == 0)
+    }
+    if (auto* a = std::get_if<netfilter::AddElements>(&op); a && a->set.rfind("service-ips-", 0) == 0) {
       for (const auto& [k, v] : a->elements) EXPECT_EQ(k.substr(0, 4), cip);
+    }
   }
   // 10.88.0.11 is still used by services 8 and 9 (shared hairpin element): only 10.88.9.9 . 10.88.9.9 is added.
   // Endpoints .12, .13, 9.9 now (sorted): indexes 0..2 of service-ips-3 get new data (3 deletes, 3 adds).
@@ -319,6 +321,51 @@ TEST(ProxierTest, DuplicateClusterIpFallsBackToFullPlanning) {
   services[0].endpoints[0].ip = "10.88.5.5";  // the winner changes: still planned in full while the clash lasts
   ASSERT_TRUE(p.Sync(services, {Name(services[0])}).ok());
   EXPECT_FALSE(p.last_stats().incremental);
+  EXPECT_EQ(Live(fake), Planned(services));
+}
+
+TEST(ProxierTest, SetOutgrowingItsSizeIsRecreatedBigger) {
+  netfilter::FakeBackend fake;
+  Proxier p(fake, Config());
+  std::vector<ServicePortInfo> services;
+  for (int i = 0; i < 600; ++i) {
+    ServicePortInfo s = Numbered(i, 0);
+    s.cluster_ip = "10.97." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+    s.endpoints.push_back({"10.89." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1), 8080, true, true});
+    s.node_port = 0;
+    services.push_back(s);
+  }
+  ASSERT_TRUE(p.Sync(services, {}).ok());
+  EXPECT_EQ(p.applied()->sets.at("cluster-ips").size, 2048u);
+  EXPECT_EQ(p.applied()->sets.at("no-endpoint-services").size, kMinSetCapacity);
+  // Within the size: incremental.
+  std::set<std::string> changed;
+  for (int i = 0; i < 600; ++i) {
+    services[i].endpoints.clear();
+    changed.insert(Name(services[i]));
+  }
+  ASSERT_TRUE(p.Sync(services, changed).ok());
+  EXPECT_TRUE(p.last_stats().incremental);
+  EXPECT_EQ(p.applied()->sets.at("no-endpoint-services").size, kMinSetCapacity);
+  // Beyond it: the table is replanned and rebuilt with a bigger set, in one transaction.
+  changed.clear();
+  for (int i = 600; i < 1100; ++i) {
+    ServicePortInfo s = Numbered(i, 0);
+    char name[16];
+    std::snprintf(name, sizeof name, "svd-%04d", i);
+    s.id.name = name;
+    s.cluster_ip = "10.98." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+    s.node_port = 0;
+    services.push_back(s);
+    changed.insert(Name(s));
+  }
+  ASSERT_TRUE(p.Sync(services, changed).ok());
+  EXPECT_FALSE(p.last_stats().incremental);
+  EXPECT_EQ(p.applied()->sets.at("no-endpoint-services").size, 4096u);
+  EXPECT_TRUE(std::holds_alternative<netfilter::DeleteTable>(fake.applied().back().ops.front()));
+  auto live = fake.Dump(2, kProxyTable);
+  ASSERT_TRUE(live.ok() && live->has_value());
+  EXPECT_EQ((*live)->sets.at("no-endpoint-services").size, 4096u);
   EXPECT_EQ(Live(fake), Planned(services));
 }
 
