@@ -3,6 +3,7 @@
 #include <linux/netfilter.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -20,6 +21,10 @@ void AddReadyEndpoints(const ServicePortInfo& s, Endpoints& out, bool udp_only =
   auto& eps = out[s.id];
   for (const EndpointInfo& e : s.endpoints)
     if (e.ready) eps.insert({e.ip, e.port});
+}
+
+double Since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
 bool ChangesRules(const netfilter::Transaction& tx) {
@@ -52,7 +57,9 @@ Status Proxier::Sync(const std::vector<ServicePortInfo>& services) {
 }
 
 Status Proxier::SyncAll(const std::vector<ServicePortInfo>& services) {
+  const auto t0 = std::chrono::steady_clock::now();
   Result<Plan> plan = planner_.PlanAll(services);
+  timing_.plan_s = Since(t0);
   if (!plan.ok()) return plan.status().WithContext("plan proxy ruleset");
   for (const std::string& s : plan->skipped) Logger("proxy")->warn("skipping {}", s);
   return Commit(&*applied_, std::move(plan->table), services, false);
@@ -60,13 +67,17 @@ Status Proxier::SyncAll(const std::vector<ServicePortInfo>& services) {
 
 Status Proxier::FullResync(const std::vector<ServicePortInfo>& services) {
   // The live table first: when there is none (a fresh node), the plan is applied as it is, with no diff.
+  auto t0 = std::chrono::steady_clock::now();
   auto live = backend_.Dump(NFPROTO_IPV4, config_.table);
+  timing_.dump_s = Since(t0);
   if (!live.ok()) {
     needs_full_resync_ = true;
     Logger("proxy")->error("full resync: {}", live.status().message());
     return live.status().WithContext("full resync");
   }
+  t0 = std::chrono::steady_clock::now();
   Result<Plan> plan = planner_.PlanAll(services);
+  timing_.plan_s = Since(t0);
   if (!plan.ok()) return plan.status().WithContext("plan proxy ruleset");
   for (const std::string& s : plan->skipped) Logger("proxy")->warn("skipping {}", s);
   return Commit(live->has_value() ? &**live : nullptr, std::move(plan->table), services, true);
@@ -79,7 +90,9 @@ Status Proxier::Sync(const std::vector<ServicePortInfo>& services, const std::se
     stats_.incremental = true;
     return Status();
   }
+  auto t0 = std::chrono::steady_clock::now();
   Result<IncrementalPlanner::Change> change = planner_.PlanChanges(services, changed);
+  const double plan_s = Since(t0);
   if (!change.ok()) {
     needs_full_resync_ = true;
     return change.status().WithContext("plan proxy ruleset");
@@ -133,9 +146,14 @@ Status Proxier::Sync(const std::vector<ServicePortInfo>& services, const std::se
   for (netfilter::AddElements& a : change->adds) tx.ops.push_back(a);
   netfilter::OrderOps(tx);
   stats_ = SyncStats{false, true, change->services, tx.ElementOps(), tx.NonElementOps()};
+  stats_.plan_s = plan_s;
+  stats_.diff_s = Since(t0) - plan_s;
 
   if (!tx.empty()) {
-    if (Status s = backend_.Apply(tx); !s.ok()) {
+    t0 = std::chrono::steady_clock::now();
+    Status s = backend_.Apply(tx);
+    stats_.apply_s = Since(t0);
+    if (!s.ok()) {
       needs_full_resync_ = true;
       planner_.Reset();
       Logger("proxy")->error("sync of table {} failed, keeping the previous ruleset: {}", config_.table, s.message());
@@ -158,7 +176,9 @@ Status Proxier::Sync(const std::vector<ServicePortInfo>& services, const std::se
     for (auto& [k, d] : a.elements) elements[std::move(k)] = std::move(d);
   }
   if (ChangesRules(tx)) {
+    t0 = std::chrono::steady_clock::now();
     if (Status s = ReadBackRules(); !s.ok()) return s;
+    stats_.readback_s = Since(t0);
   }
 
   // Conntrack: only the changed Services' UDP endpoints can have gone.
@@ -204,11 +224,19 @@ Status Proxier::ReadBackRules() {
 
 Status Proxier::Commit(const netfilter::Table* current, netfilter::Table desired,
                        const std::vector<ServicePortInfo>& services, bool full) {
+  auto t0 = std::chrono::steady_clock::now();
   if (current) AdoptSizes(*current, desired);
   netfilter::Transaction tx = netfilter::Diff(current, desired);
+  timing_.diff_s = Since(t0);
   stats_ = SyncStats{full, false, services.size(), tx.ElementOps(), tx.NonElementOps()};
+  stats_.dump_s = full ? timing_.dump_s : 0;
+  stats_.plan_s = timing_.plan_s;
+  stats_.diff_s = timing_.diff_s;
   if (!tx.empty()) {
-    if (Status s = backend_.Apply(tx); !s.ok()) {
+    t0 = std::chrono::steady_clock::now();
+    Status s = backend_.Apply(tx);
+    stats_.apply_s = Since(t0);
+    if (!s.ok()) {
       // The kernel rolled the whole transaction back; what is there is unknown to us until we read it.
       needs_full_resync_ = true;
       planner_.Reset();
@@ -220,7 +248,9 @@ Status Proxier::Commit(const netfilter::Table* current, netfilter::Table desired
   if (!rules_changed && current) desired.chains = current->chains;  // same rules, with their handles
   applied_ = std::move(desired);
   if (rules_changed) {
+    t0 = std::chrono::steady_clock::now();
     if (Status s = ReadBackRules(); !s.ok()) return s;
+    stats_.readback_s = Since(t0);
   }
   UdpEndpoints now, now_any;
   for (const ServicePortInfo& s : services) {

@@ -27,6 +27,9 @@ struct SyncStats {
   size_t planned_services = 0;  // Service ports planned
   size_t element_ops = 0;
   size_t other_ops = 0;  // chains, sets, rules, tables
+  // Where the time went, in seconds: reading the live table (full resync), planning, diffing, the kernel
+  // transaction (Apply), reading back rule handles.
+  double dump_s = 0, plan_s = 0, diff_s = 0, apply_s = 0, readback_s = 0;
 };
 
 class Proxier {
@@ -70,6 +73,9 @@ class Proxier {
   UdpEndpoints udp_endpoints_;  // ready UDP endpoints as last applied, per Service port
   bool needs_full_resync_ = true;
   SyncStats stats_;
+  struct {
+    double dump_s = 0, plan_s = 0, diff_s = 0;
+  } timing_;
 };
 
 }  // namespace kubenode::proxy

@@ -126,6 +126,13 @@ struct Ep {
   bool operator==(const Ep& o) const { return ip == o.ip && port == o.port; }
 };
 
+// The endpoint IP of a hairpin key (`ip . ip`).
+uint32_t HairpinIp(const Bytes& key) {
+  uint32_t ip = 0;
+  std::memcpy(&ip, key.data(), std::min<size_t>(4, key.size()));
+  return ip;
+}
+
 }  // namespace
 
 ServiceElements PlanServiceElements(const ServicePortInfo& sp) {
@@ -330,22 +337,23 @@ Result<Plan> IncrementalPlanner::PlanAll(const std::vector<ServicePortInfo>& ser
     return std::tie(a->id, a->protocol) < std::tie(b->id, b->protocol);
   });
 
-  std::vector<std::pair<const ServicePortInfo*, ServiceElements>> planned;
-  planned.reserve(sorted.size());
+  // Each set's elements, gathered, then sorted once so that the maps are built from sorted input.
+  std::map<std::string, std::vector<std::pair<Bytes, Bytes>>> by_set;
   service_keys_.reserve(sorted.size());
+  hairpin_.reserve(sorted.size() * 4);
   for (const ServicePortInfo* sp : sorted) {
     ServiceElements e = PlanServiceElements(*sp);
     for (std::string& s : e.skipped) plan.skipped.push_back(std::move(s));
     e.skipped.clear();
     if (!e.valid) continue;
-    const std::string name = sp->id.ToString();
+    const std::string name = sp->id.ns + "/" + sp->id.name;
     if (!service_keys_.insert(e.service_key).second) {
-      plan.skipped.push_back(name + ": duplicate " + sp->cluster_ip + ":" + std::to_string(sp->port));
+      plan.skipped.push_back(sp->id.ToString() + ": duplicate " + sp->cluster_ip + ":" + std::to_string(sp->port));
       conflicts_ = true;
       continue;
     }
     if (!e.nodeport_key.empty() && !nodeport_keys_.insert(e.nodeport_key).second) {
-      plan.skipped.push_back(name + ": duplicate nodePort " + std::to_string(sp->node_port));
+      plan.skipped.push_back(sp->id.ToString() + ": duplicate nodePort " + std::to_string(sp->node_port));
       conflicts_ = true;
       e.nodeport_key.clear();
       e.nodeport.clear();
@@ -353,7 +361,13 @@ Result<Plan> IncrementalPlanner::PlanAll(const std::vector<ServicePortInfo>& ser
       e.nodeport_affinity = 0;
     }
     Add(e, +1);
-    planned.emplace_back(sp, std::move(e));
+    for (auto* part : {&e.cluster, &e.nodeport}) {
+      for (SetElements& s : *part) {
+        auto& v = by_set[s.set];
+        for (auto& kv : s.elements) v.push_back(std::move(kv));
+      }
+    }
+    ports_[name].push_back(Port{*sp, {}});
   }
   groups_ = CurrentGroups();
   Result<Table> table = PlanStatic(groups_, config_);
@@ -363,30 +377,16 @@ Result<Plan> IncrementalPlanner::PlanAll(const std::vector<ServicePortInfo>& ser
   }
   plan.table = std::move(*table);
   Table& t = plan.table;
-
-  // Fill the sets: gather each set's elements, sort them once and build the maps from sorted input.
-  std::map<std::string, std::vector<std::pair<Bytes, Bytes>>> by_set;
-  for (const auto& [sp, e] : planned) {
-    for (const auto* part : {&e.cluster, &e.nodeport})
-      for (const SetElements& s : *part) {
-        auto& v = by_set[s.set];
-        v.insert(v.end(), s.elements.begin(), s.elements.end());
-      }
-  }
   {
     auto& v = by_set[kHairpin];
     v.reserve(hairpin_.size());
-    for (const auto& [key, count] : hairpin_) v.emplace_back(key, "");
+    for (const auto& [ip, count] : hairpin_) v.emplace_back(KeyBuilder().Ip(ip).Ip(ip).Get(), "");
   }
   for (auto& [name, v] : by_set) {
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     Set& set = t.sets.at(name);
     for (auto& kv : v) set.elements.emplace_hint(set.elements.end(), std::move(kv.first), std::move(kv.second));
     set.size = SetCapacity(set.elements.size());
-  }
-
-  for (auto& [sp, e] : planned) {
-    ports_[sp->id.ns + "/" + sp->id.name].push_back(Port{sp->id, sp->protocol, std::move(e)});
   }
   has_state_ = true;
   return plan;
@@ -415,9 +415,10 @@ void IncrementalPlanner::Add(const ServiceElements& e, int sign) {
   bump(affinity_, e.cluster_affinity);
   bump(affinity_, e.nodeport_affinity);
   for (const Bytes& k : e.hairpin) {
-    int& n = hairpin_[k];
+    const uint32_t ip = HairpinIp(k);
+    int& n = hairpin_[ip];
     n += sign;
-    if (n == 0) hairpin_.erase(k);
+    if (n == 0) hairpin_.erase(ip);
   }
 }
 
@@ -436,14 +437,22 @@ Result<IncrementalPlanner::Change> IncrementalPlanner::PlanChanges(const std::ve
     change.needs_full = true;
     return change;
   }
-  // The new contributions of the changed Services, and the old ones they replace.
+  // The new contributions of the changed Services, and the old ones they replace (recomputed from what was
+  // planned for them).
   std::vector<std::pair<std::string, std::vector<Port>>> fresh;
+  std::map<std::string, std::vector<Port>> olds;
+  for (const std::string& name : changed) {
+    auto it = ports_.find(name);
+    if (it == ports_.end()) continue;
+    std::vector<Port>& o = olds[name];
+    for (const Port& p : it->second) o.push_back(Port{p.info, PlanServiceElements(p.info)});
+  }
   std::unordered_set<Bytes> old_service_keys, old_nodeport_keys, new_service_keys, new_nodeport_keys;
   for (const std::string& name : changed) {
     auto slash = name.find('/');
     if (slash == std::string::npos) continue;
     const std::string ns = name.substr(0, slash), svc = name.substr(slash + 1);
-    if (auto it = ports_.find(name); it != ports_.end()) {
+    if (auto it = olds.find(name); it != olds.end()) {
       for (const Port& p : it->second) {
         old_service_keys.insert(p.elements.service_key);
         if (!p.elements.nodeport_key.empty()) old_nodeport_keys.insert(p.elements.nodeport_key);
@@ -473,7 +482,7 @@ Result<IncrementalPlanner::Change> IncrementalPlanner::PlanChanges(const std::ve
         change.needs_full = true;
         return change;
       }
-      ports.push_back(Port{sp->id, sp->protocol, std::move(e)});
+      ports.push_back(Port{*sp, std::move(e)});
     }
     fresh.emplace_back(name, std::move(ports));
   }
@@ -495,7 +504,7 @@ Result<IncrementalPlanner::Change> IncrementalPlanner::PlanChanges(const std::ve
     for (const Bytes& k : e.hairpin) hairpin_delta[k] += is_new ? 1 : -1;
   };
   for (const auto& [name, ports] : fresh) {
-    if (auto it = ports_.find(name); it != ports_.end())
+    if (auto it = olds.find(name); it != olds.end())
       for (const Port& p : it->second) collect(p.elements, false);
     for (const Port& p : ports) collect(p.elements, true);
   }
@@ -504,7 +513,7 @@ Result<IncrementalPlanner::Change> IncrementalPlanner::PlanChanges(const std::ve
   AddElements hairpin_add{kHairpin, {}};
   for (const auto& [k, d] : hairpin_delta) {
     if (d == 0) continue;
-    auto it = hairpin_.find(k);
+    auto it = hairpin_.find(HairpinIp(k));
     int before = it == hairpin_.end() ? 0 : it->second;
     int after = before + d;
     if (before > 0 && after == 0) hairpin_del.keys.push_back(k);
@@ -512,18 +521,19 @@ Result<IncrementalPlanner::Change> IncrementalPlanner::PlanChanges(const std::ve
   }
   // Now the remembered state.
   for (auto& [name, ports] : fresh) {
-    if (auto it = ports_.find(name); it != ports_.end()) {
+    if (auto it = olds.find(name); it != olds.end()) {
       for (const Port& p : it->second) {
         Add(p.elements, -1);
         service_keys_.erase(p.elements.service_key);
         if (!p.elements.nodeport_key.empty()) nodeport_keys_.erase(p.elements.nodeport_key);
       }
-      ports_.erase(it);
+      ports_.erase(name);
     }
-    for (const Port& p : ports) {
+    for (Port& p : ports) {
       Add(p.elements, +1);
       service_keys_.insert(p.elements.service_key);
       if (!p.elements.nodeport_key.empty()) nodeport_keys_.insert(p.elements.nodeport_key);
+      p.elements = ServiceElements{};
     }
     if (!ports.empty()) ports_[name] = std::move(ports);
   }

@@ -124,9 +124,8 @@ class IncrementalPlanner {
 
  private:
   struct Port {
-    ServicePortName id;
-    api::Protocol protocol;
-    ServiceElements elements;  // as included in the table
+    ServicePortInfo info;      // as planned (its elements are recomputed from it when it changes)
+    ServiceElements elements;  // only while planning a change
   };
   void Add(const ServiceElements& e, int sign);
   Groups CurrentGroups() const;
@@ -136,7 +135,7 @@ class IncrementalPlanner {
   bool conflicts_ = false;                            // some key was claimed twice at the last PlanAll
   std::map<std::string, std::vector<Port>> ports_;    // by "namespace/name"
   std::unordered_set<netfilter::Bytes> service_keys_, nodeport_keys_;
-  std::unordered_map<netfilter::Bytes, int> hairpin_;  // key -> number of Service ports using it
+  std::unordered_map<uint32_t, int> hairpin_;  // endpoint IP (of the `ip . ip` key) -> Service ports using it
   std::map<size_t, int> ip_groups_, np_groups_;
   std::map<int32_t, int> affinity_;
   Groups groups_;
