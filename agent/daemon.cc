@@ -54,7 +54,8 @@ Status Daemon::Start() {
         std::make_unique<proxy::FileAllocationStore>(options_.state_dir + "/service-allocations.json");
     auto allocator = proxy::ServiceAllocator::Create(
         p.allocation_store.get(), {.cluster_ip_range = options_.service_cluster_ip_range,
-                                   .node_port_range = options_.service_node_port_range});
+                                   .node_port_range = options_.service_node_port_range,
+                                   .clock = &p.clock});
     if (!allocator.ok()) return allocator.status().WithContext("proxy");
     p.allocator = std::move(*allocator);
 
@@ -69,7 +70,8 @@ Status Daemon::Start() {
     p.tracker = std::make_unique<proxy::ServiceChangeTracker>(options_.kubelet.node_name, [&p] {
       if (p.proxy_runner) p.proxy_runner->Trigger();
     });
-    p.services = std::make_unique<ManifestServices>(*p.allocator, *p.tracker, p.events, p.clock);
+    p.registry = std::make_unique<proxy::ServiceRegistry>(p.allocator.get(), p.tracker.get(), &p.clock);
+    p.services = std::make_unique<ManifestServices>(*p.registry, p.events);
     p.slices = std::make_unique<proxy::EndpointSliceSync>(
         p.tracker.get(), proxy::EndpointSliceBuilderOptions{.node_name = options_.kubelet.node_name});
     p.proxy_runner = std::make_unique<ProxyRunner>(*p.tracker, *p.proxier, ProxyRunnerOptions{});

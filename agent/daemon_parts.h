@@ -21,6 +21,7 @@
 #include "proxy/proxier.h"
 #include "proxy/service_allocator.h"
 #include "proxy/service_change_tracker.h"
+#include "proxy/service_registry.h"
 
 namespace kubenode::agent {
 
@@ -38,6 +39,7 @@ struct Daemon::Parts {
   std::unique_ptr<proxy::FileAllocationStore> allocation_store;
   std::unique_ptr<proxy::ServiceAllocator> allocator;
   std::unique_ptr<proxy::ServiceChangeTracker> tracker;
+  std::unique_ptr<proxy::ServiceRegistry> registry;
   std::unique_ptr<ManifestServices> services;
   std::unique_ptr<proxy::EndpointSliceSync> slices;
   std::unique_ptr<netfilter::NftnlBackend> backend;

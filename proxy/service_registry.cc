@@ -52,7 +52,7 @@ void ServiceRegistry::DeleteLocked(const std::string& key) {
   handler_->OnServiceDelete(deleted);
 }
 
-std::vector<Status> ServiceRegistry::Sync(const std::vector<api::Service>& services) {
+std::map<std::string, Status> ServiceRegistry::Sync(const std::vector<api::Service>& services) {
   std::lock_guard lock(mu_);
   std::set<std::string> wanted;
   for (const api::Service& service : services) wanted.insert(Key(service.metadata));
@@ -68,10 +68,10 @@ std::vector<Status> ServiceRegistry::Sync(const std::vector<api::Service>& servi
     if (!released.ok()) Logger("proxy")->warn("{}", released.status().message());
   }
 
-  std::vector<Status> errors;
+  std::map<std::string, Status> errors;
   for (const api::Service& service : services) {
     Result<api::Service> applied = ApplyLocked(service);
-    if (!applied.ok()) errors.push_back(applied.status());
+    if (!applied.ok()) errors.emplace(Key(service.metadata), applied.status());
   }
   if (!synced_) {
     synced_ = true;

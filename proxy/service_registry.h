@@ -29,9 +29,10 @@ class ServiceRegistry {
   void Delete(const std::string& ns, const std::string& name);
 
   // Makes the stored set equal to `services` (a rescan of the manifest directory), in order, so that on a
-  // conflict the earlier Service wins. Returns one error per refused Service. The first call also frees
+  // conflict the earlier Service wins. Returns the error of each refused Service by "namespace/name"; a
+  // refused Service that was stored before keeps its stored version. The first call also frees
   // allocations remembered for Services that no longer exist and reports OnServicesSynced.
-  std::vector<Status> Sync(const std::vector<api::Service>& services);
+  std::map<std::string, Status> Sync(const std::vector<api::Service>& services);
 
   std::optional<ServiceRecord> Get(const std::string& ns, const std::string& name) const;
   std::vector<ServiceRecord> List() const;  // sorted by namespace/name

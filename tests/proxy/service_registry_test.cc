@@ -55,9 +55,9 @@ TEST_F(ServiceRegistryTest, DeliversAllocatedServicesAndKeepsCreationTime) {
 TEST_F(ServiceRegistryTest, ConflictRefusesTheLaterServiceAndTheFirstKeepsWorking) {
   auto allocator = NewAllocator();
   ServiceRegistry registry(allocator.get(), &tracker_, &clock_);
-  std::vector<Status> errors = registry.Sync({NodePortService("a", 30001), NodePortService("b", 30001)});
+  std::map<std::string, Status> errors = registry.Sync({NodePortService("a", 30001), NodePortService("b", 30001)});
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].message(),
+  EXPECT_EQ(errors.at("default/b").message(),
             "service default/b: spec.ports[0].nodePort: Invalid value: 30001: provided port is already allocated "
             "to service default/a");
   EXPECT_TRUE(tracker_.GetService("default", "a"));
@@ -72,7 +72,7 @@ TEST_F(ServiceRegistryTest, ConflictRefusesTheLaterServiceAndTheFirstKeepsWorkin
 
   // Removing a from the manifests lets b in on the same rescan.
   errors = registry.Sync({NodePortService("b", 30001), c});
-  EXPECT_TRUE(errors.empty()) << errors[0].message();
+  EXPECT_TRUE(errors.empty()) << errors.begin()->second.message();
   EXPECT_FALSE(tracker_.GetService("default", "a"));
   EXPECT_EQ(tracker_.GetService("default", "b")->spec.ports[0].node_port, 30001);
 }
@@ -89,8 +89,8 @@ TEST_F(ServiceRegistryTest, RestartKeepsValuesAndForgetsServicesRemovedWhileDown
   auto allocator = NewAllocator();
   ServiceChangeTracker tracker("node-1");
   ServiceRegistry registry(allocator.get(), &tracker, &clock_);
-  std::vector<Status> errors = registry.Sync({testing::HelloService(), NodePortService("new", 30002)});
-  EXPECT_TRUE(errors.empty()) << errors[0].message();
+  std::map<std::string, Status> errors = registry.Sync({testing::HelloService(), NodePortService("new", 30002)});
+  EXPECT_TRUE(errors.empty()) << errors.begin()->second.message();
   EXPECT_EQ(registry.Get("default", "hello-service")->service.spec.cluster_ip, hello_ip);
   EXPECT_FALSE(store_.saved().contains("default/old"));
 }
