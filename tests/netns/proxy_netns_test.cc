@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -198,6 +199,73 @@ TEST_F(ProxyNetnsTest, ClusterIpAndNodePortsAreBalancedAndDumpMatchesPlan) {
   EXPECT_EQ(netfilter::RenderTable(**live), netfilter::RenderTable(PlanRuleset({Nginx(3)}, Config())->table));
 }
 
+TEST_F(ProxyNetnsTest, IncrementalSyncsMatchFullPlanInKernel) {
+  // Many services besides nginx (namespace "bulk" sorts before "default"), changed one by one through the
+  // daemon's path; the kernel table must equal a full plan after each step, sizes included.
+  std::vector<ServicePortInfo> services;
+  for (int i = 0; i < 600; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "svc-%04d", i);
+    ServicePortInfo s;
+    s.id = {"bulk", name, ""};
+    s.cluster_ip = "10.97." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+    s.port = 80;
+    for (int e = 0; e <= i % 3; ++e)
+      s.endpoints.push_back({"10.89." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1 + e), 8080, true, true});
+    services.push_back(s);
+  }
+  services.push_back(Nginx(3));
+  Proxier p(*backend_, Config());
+  ASSERT_TRUE(p.Sync(services, {}).ok());
+  auto expect_live_is_plan = [&](const char* step) {
+    auto live = backend_->Dump(2, kProxyTable);
+    ASSERT_TRUE(live.ok() && live->has_value()) << step;
+    auto plan = PlanRuleset(services, Config());
+    EXPECT_EQ(netfilter::RenderTable(**live), netfilter::RenderTable(plan->table)) << step;
+    for (const auto& [name, set] : p.applied()->sets) EXPECT_EQ((*live)->sets.at(name).size, set.size) << step << " " << name;
+  };
+  // Endpoint swap (element ops only), then nginx 3 -> 2 endpoints (group 3 stays: bulk services use it).
+  services[5].endpoints[0].ip = "10.89.9.9";
+  ASSERT_TRUE(p.Sync(services, {"bulk/svc-0005"}).ok());
+  EXPECT_TRUE(p.last_stats().incremental);
+  EXPECT_EQ(p.last_stats().other_ops, 0u);
+  expect_live_is_plan("endpoint swap");
+  services.back() = Nginx(2);
+  ASSERT_TRUE(p.Sync(services, {"default/nginx"}).ok());
+  EXPECT_TRUE(p.last_stats().incremental);
+  expect_live_is_plan("nginx 2 endpoints");
+  ExpectBalanced(Requests(kNode, "http://10.96.0.10:80/", 100), 2, 100);
+  // A new group (5 endpoints): its map and rules are added in the same transaction.
+  services[7].endpoints.resize(5, services[7].endpoints[0]);
+  for (int e = 0; e < 5; ++e) services[7].endpoints[e].ip = "10.90.0." + std::to_string(e + 1);
+  ASSERT_TRUE(p.Sync(services, {"bulk/svc-0007"}).ok());
+  EXPECT_TRUE(p.last_stats().incremental);
+  EXPECT_GT(p.last_stats().other_ops, 0u);
+  expect_live_is_plan("new group");
+  ExpectBalanced(Requests(kNode, "http://10.96.0.10:80/", 100), 2, 100);
+  // Outgrowing a set's size (no-endpoint-services: 1 024): rebuilt bigger in one transaction.
+  std::set<std::string> changed;
+  for (int i = 0; i < 600; ++i) {
+    services[i].endpoints.clear();
+    changed.insert("bulk/" + services[i].id.name);
+  }
+  for (int i = 600; i < 1100; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "svc-%04d", i);
+    ServicePortInfo s;
+    s.id = {"bulk", name, ""};
+    s.cluster_ip = "10.98." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+    s.port = 80;
+    services.insert(services.end() - 1, s);
+    changed.insert("bulk/" + s.id.name);
+  }
+  ASSERT_TRUE(p.Sync(services, changed).ok());
+  EXPECT_FALSE(p.last_stats().incremental);
+  EXPECT_EQ(p.applied()->sets.at("no-endpoint-services").size, 4096u);
+  expect_live_is_plan("outgrown set");
+  ExpectBalanced(Requests(kNode, "http://10.96.0.10:80/", 100), 2, 100);
+}
+
 TEST_F(ProxyNetnsTest, HairpinBackendReachesItselfThroughItsService) {
   Proxier p(*backend_, Config());
   ASSERT_TRUE(p.Sync({Nginx(1)}).ok());
@@ -232,8 +300,10 @@ TEST_F(ProxyNetnsTest, HundredEndpointUpdatesUnderLoadHaveNoFailures) {
     for (int k = 0; k < 3; ++k)
       if ((i + k) % 3 == 0 || (i % 4 == 1 && k > 0)) eps.push_back(s.endpoints[k]);
     s.endpoints = eps;
-    Status st = p.Sync({s});
+    // As the daemon does it: only the changed Service is replanned (groups come and go: rule changes too).
+    Status st = p.Sync({s}, {"default/nginx"});
     ASSERT_TRUE(st.ok()) << st.message();
+    ASSERT_TRUE(p.last_stats().incremental);
     usleep(20'000);
   }
   auto [fails, total] = loop.Stop();
