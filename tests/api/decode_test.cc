@@ -4,23 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/reference_manifests.h"
+
 namespace kubenode::api {
 namespace {
-
-constexpr char kNginx[] = R"(apiVersion: v1
-kind: Pod
-metadata: {name: nginx, labels: {app: nginx}}
-spec: {containers: [{name: nginx, image: nginx:latest}]}
-)";
-
-constexpr char kService[] = R"(apiVersion: v1
-kind: Service
-metadata: {name: hello-service}
-spec:
-  type: NodePort
-  selector: {app: nginx}
-  ports: [{port: 80, nodePort: 30001, protocol: TCP}]
-)";
 
 std::vector<ManifestObject> DecodeOk(std::string_view text, const std::string& file, DecodeOptions options = {}) {
   auto result = DecodeManifests(text, file, options);
@@ -29,7 +16,7 @@ std::vector<ManifestObject> DecodeOk(std::string_view text, const std::string& f
 }
 
 TEST(DecodeTest, ReferencePodGetsUpstreamDefaults) {
-  auto objects = DecodeOk(kNginx, "nginx.yaml");
+  auto objects = DecodeOk(kubenode::testing::kReferencePod, "nginx.yaml");
   ASSERT_EQ(objects.size(), 1u);
   EXPECT_EQ(objects[0].file, "nginx.yaml");
   EXPECT_EQ(objects[0].document, 0);
@@ -52,7 +39,7 @@ TEST(DecodeTest, ReferencePodGetsUpstreamDefaults) {
 }
 
 TEST(DecodeTest, ReferenceServiceGetsUpstreamDefaults) {
-  auto objects = DecodeOk(kService, "service.yaml");
+  auto objects = DecodeOk(kubenode::testing::kReferenceService, "service.yaml");
   ASSERT_EQ(objects.size(), 1u);
   const Service& svc = std::get<Service>(objects[0].object);
   EXPECT_EQ(svc.metadata.name, "hello-service");
@@ -72,7 +59,7 @@ TEST(DecodeTest, ReferenceServiceGetsUpstreamDefaults) {
 }
 
 TEST(DecodeTest, MultiDocumentSkipsEmptyDocumentsAndKeepsIndexes) {
-  std::string text = std::string("---\n# nothing here\n---\n") + kNginx + "---\n" + kService + "---\n";
+  std::string text = std::string("---\n# nothing here\n---\n") + kubenode::testing::kReferencePod + "---\n" + kubenode::testing::kReferenceService + "---\n";
   auto objects = DecodeOk(text, "all.yaml");
   ASSERT_EQ(objects.size(), 2u);
   EXPECT_EQ(objects[0].document, 1);

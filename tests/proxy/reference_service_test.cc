@@ -2,6 +2,8 @@
 // allocate, endpointslices from pods, the change tracker's ServicePortInfo, and kubectl-style printing.
 #include <gtest/gtest.h>
 
+#include "tests/support/reference_manifests.h"
+
 #include "api/decode.h"
 #include "base/fake_clock.h"
 #include "proxy/endpoint_slice_sync.h"
@@ -13,19 +15,10 @@
 namespace kubenode::proxy {
 namespace {
 
-constexpr char kReferenceManifest[] = R"(apiVersion: v1
-kind: Service
-metadata: {name: hello-service}
-spec:
-  type: NodePort
-  selector: {app: nginx}
-  ports: [{port: 80, nodePort: 30001, protocol: TCP}]
-)";
-
 std::string Pad(const std::string& cell, size_t width) { return cell + std::string(width - cell.size(), ' '); }
 
 TEST(ReferenceServiceTest, FromManifestToRulesInputAndPrintedOutput) {
-  Result<std::vector<api::ManifestObject>> objects = api::DecodeManifests(kReferenceManifest, "hello.yaml");
+  Result<std::vector<api::ManifestObject>> objects = api::DecodeManifests(kubenode::testing::kReferenceService, "hello.yaml");
   ASSERT_TRUE(objects.ok()) << objects.status().message();
   ASSERT_EQ(objects->size(), 1u);
   const api::Service& decoded = std::get<api::Service>(objects->front().object);
