@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/json.h"
-#include "proxy/tab_writer.h"
+#include "base/tab_writer.h"
 
 namespace kubenode::proxy {
 

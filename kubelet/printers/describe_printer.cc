@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "api/age.h"
-#include "kubelet/printers/tab_writer.h"
+#include "base/tab_writer.h"
 
 namespace kubenode::kubelet {
 namespace {
@@ -272,7 +272,7 @@ std::string DescribePod(const PodWithStatus& p, const std::vector<RecordedEvent>
   out += "Node-Selectors:\t<none>\n";
   out += "Tolerations:\t<none>\n";
   Events(out, events, now);
-  return AlignTabs(out, 0, 2);
+  return AlignColumns(out, kDescribeOptions);
 }
 
 }  // namespace kubenode::kubelet

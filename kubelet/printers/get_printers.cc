@@ -1,5 +1,7 @@
 #include "kubelet/printers/get_printers.h"
 
+#include "base/tab_writer.h"
+
 #include <algorithm>
 
 #include "api/age.h"
@@ -103,23 +105,11 @@ PodRow ComputePodRow(const PodWithStatus& p, api::Time now) {
 }
 
 std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths;
+  std::string text;
   for (const auto& r : rows) {
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (widths.size() <= i) widths.push_back(0);
-      widths[i] = std::max(widths[i], r[i].size());
-    }
+    for (size_t i = 0; i < r.size(); ++i) text += r[i] + (i + 1 < r.size() ? "\t" : "\n");
   }
-  std::string out;
-  for (const auto& r : rows) {
-    std::string line;
-    for (size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(widths[i] - r[i].size() + 3, ' ');
-    }
-    out += line + "\n";
-  }
-  return out;
+  return AlignColumns(text, kGetTableOptions);
 }
 
 std::string PrintPods(const std::vector<PodWithStatus>& pods, api::Time now, bool wide) {

@@ -1,8 +1,8 @@
-#include "proxy/tab_writer.h"
+#include "base/tab_writer.h"
 
 #include <gtest/gtest.h>
 
-namespace kubenode::proxy {
+namespace kubenode {
 namespace {
 
 TEST(TabWriterTest, PadsEachColumnToItsWidestCellPlusPadding) {
@@ -46,5 +46,36 @@ TEST(TabWriterTest, TrailingTabPadsTheLastCell) {
   EXPECT_EQ(AlignColumns("Endpoints:\t\nIP:\t1\n", kDescribeOptions), "Endpoints:  \nIP:         1\n");
 }
 
+TEST(TabWriterBlocksTest, ColumnWidthPerBlockOfConsecutiveLines) {
+  // "Mounts:" has no cell and ends the first block; the second block aligns on its own.
+  EXPECT_EQ(AlignColumns("Name:\tweb\nRestart Count:\t0\nMounts:\n  a:\tb\n", {0, 2}),
+            "Name:           web\n"
+            "Restart Count:  0\n"
+            "Mounts:\n"
+            "  a:  b\n");
+}
+
+TEST(TabWriterBlocksTest, InnerColumnsAlignWithinTheOuterBlockOnly) {
+  EXPECT_EQ(AlignColumns("a\tbb\tc\naaa\tb\tc\nx\n1\t2\n", {0, 2}),
+            "a    bb  c\n"
+            "aaa  b   c\n"
+            "x\n"
+            "1  2\n");
+}
+
+TEST(TabWriterBlocksTest, EmptyCellsArePaddedAndLastCellIsNot) {
+  // A continuation line ("\tv2") and an empty trailing cell keep the padding, as Go's tabwriter.
+  EXPECT_EQ(AlignColumns("Labels:\tk=v\n\tk2=v2\nID:\t\n", {0, 2}),
+            "Labels:  k=v\n"
+            "         k2=v2\n"
+            "ID:      \n");
+}
+
+TEST(TabWriterBlocksTest, WidthCountsCharactersNotBytes) {
+  EXPECT_EQ(AlignColumns("\xc3\xa9t\xc3\xa9:\tx\nab:\ty\n", {0, 1}), "\xc3\xa9t\xc3\xa9: x\nab:  y\n");
+}
+
+TEST(TabWriterBlocksTest, MinWidth) { EXPECT_EQ(AlignColumns("a\tb\n", {6, 3}), "a     b\n"); }
+
 }  // namespace
-}  // namespace kubenode::proxy
+}  // namespace kubenode

@@ -1,9 +1,9 @@
-#include "proxy/tab_writer.h"
+#include "base/tab_writer.h"
 
 #include <algorithm>
 #include <vector>
 
-namespace kubenode::proxy {
+namespace kubenode {
 
 namespace {
 
@@ -95,4 +95,4 @@ std::string AlignColumns(std::string_view text, const TabWriterOptions& options)
   return out;
 }
 
-}  // namespace kubenode::proxy
+}  // namespace kubenode

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace kubenode::proxy {
+namespace kubenode {
 
 struct TabWriterOptions {
   int min_width = 0;  // a column is at least this wide, padding included
@@ -23,4 +23,4 @@ inline constexpr TabWriterOptions kDescribeOptions{0, 2};
 // without a terminating tab) is never padded.
 std::string AlignColumns(std::string_view text, const TabWriterOptions& options);
 
-}  // namespace kubenode::proxy
+}  // namespace kubenode
