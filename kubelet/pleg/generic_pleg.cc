@@ -21,7 +21,9 @@ Result<std::vector<PlegEvent>> GenericPleg::Relist(cri::RuntimeService& runtime)
   if (!pods.ok()) return pods.status().WithContext("PLEG relist");
   std::lock_guard lock(mu_);
   std::vector<PlegEvent> events;
-  if (!first_) {
+  {
+    // The first relist compares against nothing, as upstream's: a container that exited before it (e.g. in
+    // the kubelet's first second) is reported as died and its pod is synced at once.
     const auto before = States(last_);
     const auto after = States(*pods);
     for (const auto& [key, state] : after) {
@@ -45,7 +47,6 @@ Result<std::vector<PlegEvent>> GenericPleg::Relist(cri::RuntimeService& runtime)
                         sandbox ? key.second.substr(8) : key.second});
     }
   }
-  first_ = false;
   last_ = std::move(pods).value();
   return events;
 }

@@ -24,15 +24,14 @@ struct PlegEvent {
 
 class GenericPleg {
  public:
-  // Relists through `runtime`; returns the events since the previous relist (none on the first one,
-  // which only records the state, as upstream).
+  // Relists through `runtime`; returns the events since the previous relist. The first relist reports
+  // everything it finds (against an empty record), as upstream's.
   Result<std::vector<PlegEvent>> Relist(cri::RuntimeService& runtime);
   // The runtime state of every pod from the last relist.
   std::map<std::string, PodRuntimeState> LastState() const;
 
  private:
   mutable std::mutex mu_;
-  bool first_ = true;
   std::map<std::string, PodRuntimeState> last_;
 };
 

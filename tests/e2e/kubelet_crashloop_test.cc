@@ -31,10 +31,6 @@ spec:
 class KubeletCrashLoopTest : public DaemonFixture {};
 
 TEST_F(KubeletCrashLoopTest, ExitingContainerBacksOff10s20s40s) {
-  // Let the daemon's first PLEG relist pass (1 s after start): a container that starts and exits before it
-  // is not noticed until the 1-minute resync (product bug, see kubelet_pleg_first_relist_test.cc). This is
-  // set-up, not an assertion; that test covers the first second.
-  std::this_thread::sleep_for(2s);
   WriteManifest("crashloop.yaml", kCrashYaml);
   const std::string pod = PodName("crashloop");
 
