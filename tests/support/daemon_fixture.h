@@ -173,14 +173,17 @@ class DaemonFixture : public ::testing::Test {
     }
   }
 
+  // Flags added to `kubenode run`. The kubelet tests leave the host's nftables alone.
+  virtual std::vector<std::string> DaemonFlags() const { return {"--no-proxy"}; }
+
   // Starts `kubenode run` (stdout and stderr appended to the log) and waits until its API answers.
   void StartDaemon() {
     ASSERT_LE(pid_, 0) << "daemon already running";
     std::vector<std::string> args = {KUBENODE_BINARY,        "--socket",        socket_,
                                      "run",                  "--config",        config_file_,
                                      "--pod-manifest-path",  manifest_dir_,     "--root-dir",
-                                     dir_ + "/root",         "--state-dir",     dir_ + "/state",
-                                     "--no-proxy"};
+                                     dir_ + "/root",         "--state-dir",     dir_ + "/state"};
+    for (auto& flag : DaemonFlags()) args.push_back(std::move(flag));
     {
       std::ofstream(log_file_, std::ios::app) << "==== kubenode run started by the test ====\n";
     }
