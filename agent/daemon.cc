@@ -65,8 +65,11 @@ Status Daemon::Start() {
     for (const auto& line : *settings) log->info("sysctl {}", line);
 
     p.backend = std::make_unique<netfilter::NftnlBackend>();
+    // Stale UDP flows toward a removed endpoint are deleted, as kube-proxy does.
+    p.conntrack = std::make_unique<proxy::NetlinkConntrack>();
     p.proxier = std::make_unique<proxy::Proxier>(
-        *p.backend, proxy::PlannerConfig{.pod_cidr = options_.cluster_cidr, .localhost_nodeports = true});
+        *p.backend, proxy::PlannerConfig{.pod_cidr = options_.cluster_cidr, .localhost_nodeports = true},
+        p.conntrack.get());
     p.tracker = std::make_unique<proxy::ServiceChangeTracker>(options_.kubelet.node_name, [&p] {
       if (p.proxy_runner) p.proxy_runner->Trigger();
     });

@@ -17,6 +17,7 @@
 #include "kubelet/prober/probe_manager_impl.h"
 #include "netfilter/nftnl_backend.h"
 #include "proxy/allocation_store.h"
+#include "proxy/conntrack.h"
 #include "proxy/endpoint_slice_sync.h"
 #include "proxy/proxier.h"
 #include "proxy/service_allocator.h"
@@ -43,6 +44,7 @@ struct Daemon::Parts {
   std::unique_ptr<ManifestServices> services;
   std::unique_ptr<proxy::EndpointSliceSync> slices;
   std::unique_ptr<netfilter::NftnlBackend> backend;
+  std::unique_ptr<proxy::NetlinkConntrack> conntrack;
   std::unique_ptr<proxy::Proxier> proxier;
   std::unique_ptr<ProxyRunner> proxy_runner;
 

@@ -60,6 +60,11 @@ TEST_F(ReferenceScenarioTest, NodePortAndClusterIPServeNginxWelcomePage) {
     EXPECT_NE(Curl(url).find("Welcome to nginx!"), std::string::npos) << url;
   }
 
+  // nginx logs each request to stdout: `kubenode logs` reads it back from the CRI log file.
+  auto logs = Cli("logs " + PodName("nginx"));
+  EXPECT_EQ(logs.exit_code, 0) << logs.output;
+  EXPECT_NE(logs.output.find("\"GET / HTTP/1.1\" 200"), std::string::npos) << logs.output;
+
   auto described = Cli("describe svc hello-service").output;
   EXPECT_NE(described.find("Endpoints:                " + pod_ip + ":80"), std::string::npos) << described;
 
