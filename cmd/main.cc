@@ -48,6 +48,7 @@ std::string ResourceRoute(const std::string& resource) {
 int main(int argc, char** argv) {
   CLI::App app{"kubenode: a Kubernetes node agent (kubelet + kube-proxy)"};
   app.require_subcommand(1);
+  app.fallthrough();  // global flags may also follow the subcommand (`kubenode run --container-runtime-endpoint=...`)
   GlobalFlags flags;
   app.add_option("--container-runtime-endpoint", flags.runtime_endpoint,
                  "The endpoint of the CRI runtime (unix socket)")
