@@ -56,6 +56,19 @@ Status Proxier::Sync(const std::vector<ServicePortInfo>& services) {
   return SyncAll(services);
 }
 
+Status Proxier::ApplyTransaction(const netfilter::Transaction& tx) {
+  if (tx.empty()) return {};
+  const auto t0 = std::chrono::steady_clock::now();
+  Status s = backend_.Apply(tx);
+  stats_.apply_s = Since(t0);
+  if (s.ok()) return {};
+  // The kernel rolled the whole transaction back; what is there is unknown to us until we read it.
+  needs_full_resync_ = true;
+  planner_.Reset();
+  Logger("proxy")->error("sync of table {} failed, keeping the previous ruleset: {}", config_.table, s.message());
+  return s.WithContext("sync proxy rules");
+}
+
 Status Proxier::SyncAll(const std::vector<ServicePortInfo>& services) {
   const auto t0 = std::chrono::steady_clock::now();
   Result<Plan> plan = planner_.PlanAll(services);
@@ -149,17 +162,7 @@ Status Proxier::Sync(const std::vector<ServicePortInfo>& services, const std::se
   stats_.plan_s = plan_s;
   stats_.diff_s = Since(t0) - plan_s;
 
-  if (!tx.empty()) {
-    t0 = std::chrono::steady_clock::now();
-    Status s = backend_.Apply(tx);
-    stats_.apply_s = Since(t0);
-    if (!s.ok()) {
-      needs_full_resync_ = true;
-      planner_.Reset();
-      Logger("proxy")->error("sync of table {} failed, keeping the previous ruleset: {}", config_.table, s.message());
-      return s.WithContext("sync proxy rules");
-    }
-  }
+  if (Status s = ApplyTransaction(tx); !s.ok()) return s;
   // What is in the kernel now.
   for (const netfilter::DeleteElements& d : change->deletes) {
     auto it = applied_->sets.find(d.set);
@@ -232,18 +235,7 @@ Status Proxier::Commit(const netfilter::Table* current, netfilter::Table desired
   stats_.dump_s = full ? timing_.dump_s : 0;
   stats_.plan_s = timing_.plan_s;
   stats_.diff_s = timing_.diff_s;
-  if (!tx.empty()) {
-    t0 = std::chrono::steady_clock::now();
-    Status s = backend_.Apply(tx);
-    stats_.apply_s = Since(t0);
-    if (!s.ok()) {
-      // The kernel rolled the whole transaction back; what is there is unknown to us until we read it.
-      needs_full_resync_ = true;
-      planner_.Reset();
-      Logger("proxy")->error("sync of table {} failed, keeping the previous ruleset: {}", config_.table, s.message());
-      return s.WithContext("sync proxy rules");
-    }
-  }
+  if (Status s = ApplyTransaction(tx); !s.ok()) return s;
   const bool rules_changed = ChangesRules(tx);
   if (!rules_changed && current) desired.chains = current->chains;  // same rules, with their handles
   applied_ = std::move(desired);

@@ -56,6 +56,8 @@ class Proxier {
   const std::optional<netfilter::Table>& applied() const { return applied_; }
 
  private:
+  // Applies `tx` (if not empty); on failure forgets what it believed was applied, so the next sync is full.
+  Status ApplyTransaction(const netfilter::Transaction& tx);
   using UdpEndpoints = std::map<ServicePortName, std::set<std::pair<std::string, int32_t>>>;
   Status SyncAll(const std::vector<ServicePortInfo>& services);
   Status Commit(const netfilter::Table* current, netfilter::Table desired, const std::vector<ServicePortInfo>& services,
