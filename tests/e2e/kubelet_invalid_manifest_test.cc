@@ -90,29 +90,7 @@ TEST_F(KubeletInvalidManifestTest, InvalidManifestIsReportedAndOtherPodsAreUntou
 
   // The running pod stays as it was through several relists and syncs: same sandbox, same containers,
   // no restart.
-  const auto watch_until = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < watch_until && !HasFailure()) {
-    auto json = GetPodJson(pod);
-    for (const auto& [name, id] : ids) {
-      auto c = ContainerStatusJson(json, name);
-      ASSERT_FALSE(c.empty()) << json.dump(2);
-      EXPECT_EQ(StripRuntimePrefix(c.value("containerID", "")), id) << name;
-      EXPECT_EQ(c.value("restartCount", -1), 0) << name;
-      EXPECT_TRUE(c["state"].contains("running")) << json.dump(2);
-    }
-    auto containers = ContainersOf(pod);
-    EXPECT_EQ(containers.size(), 2u);
-    for (const auto& c : containers) EXPECT_EQ(c.id, ids[c.labels.at("io.kubernetes.container.name")]);
-    auto sbs = SandboxesOf(pod);
-    ASSERT_EQ(sbs.size(), 1u);
-    EXPECT_EQ(sbs[0].id, sandbox_id);
-    std::this_thread::sleep_for(1s);
-  }
-  auto row = Columns(GetPodsRow(pod));
-  ASSERT_GE(row.size(), 4u) << Cli("get pods").output;
-  EXPECT_EQ(row[1], "2/2");
-  EXPECT_EQ(row[2], "Running");
-  EXPECT_EQ(row[3], "0");
+  ExpectPodUntouchedFor(pod, ids, sandbox_id, 10s);
 
   // Fixing the file makes its pod run, and the steady pod is still untouched.
   WriteManifest("broken.yaml", std::string(kBadYaml) + "    image: busybox:latest\n");

@@ -61,34 +61,7 @@ TEST_F(KubeletRestartTest, KilledDaemonRestartsWithoutTouchingContainers) {
   EXPECT_EQ(after["status"].value("podIP", ""), before["status"].value("podIP", ""));
   // Watch the new daemon through several PLEG relists, pod syncs and a GC: the same two containers, still
   // running, RESTARTS 0, the same sandbox.
-  const auto watch_until = std::chrono::steady_clock::now() + 15s;
-  while (std::chrono::steady_clock::now() < watch_until && !HasFailure()) {
-    auto json = GetPodJson(pod);
-    for (const auto& [name, id] : ids) {
-      auto c = ContainerStatusJson(json, name);
-      ASSERT_FALSE(c.empty()) << json.dump(2);
-      EXPECT_EQ(StripRuntimePrefix(c.value("containerID", "")), id) << name;
-      EXPECT_EQ(c.value("restartCount", -1), 0) << name;
-      EXPECT_TRUE(c["state"].contains("running")) << json.dump(2);
-    }
-    auto containers = ContainersOf(pod);
-    EXPECT_EQ(containers.size(), 2u) << "a container was created or removed";
-    for (const auto& c : containers) {
-      EXPECT_EQ(c.state, cri::ContainerState::kRunning) << c.id;
-      EXPECT_EQ(c.id, ids[c.labels.at("io.kubernetes.container.name")]);
-      EXPECT_EQ(c.annotations.at("io.kubernetes.container.restartCount"), "0");
-    }
-    auto sbs = SandboxesOf(pod);
-    ASSERT_EQ(sbs.size(), 1u);
-    EXPECT_EQ(sbs[0].id, sandbox_id);
-    EXPECT_EQ(sbs[0].state, cri::SandboxState::kReady);
-    std::this_thread::sleep_for(1s);
-  }
-  auto row = Columns(GetPodsRow(pod));
-  ASSERT_GE(row.size(), 4u) << Cli("get pods").output;
-  EXPECT_EQ(row[1], "2/2");
-  EXPECT_EQ(row[2], "Running");
-  EXPECT_EQ(row[3], "0");
+  ExpectPodUntouchedFor(pod, ids, sandbox_id, 15s);
   // The new daemon did not kill or start anything.
   auto events = Cli("get events");
   EXPECT_EQ(events.output.find("Killing"), std::string::npos) << events.output;

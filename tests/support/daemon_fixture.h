@@ -326,6 +326,42 @@ class DaemonFixture : public ::testing::Test {
     return "";
   }
 
+  // Watches `pod` for `duration`: the same sandbox and container IDs (container name → ID), every container
+  // running with restartCount 0 in both the pod status and CRI, nothing created or removed. Then checks the
+  // `get pods` row says READY n/n, Running, 0 restarts.
+  void ExpectPodUntouchedFor(const std::string& pod, const std::map<std::string, std::string>& ids,
+                             const std::string& sandbox_id, std::chrono::seconds duration) {
+    const auto watch_until = std::chrono::steady_clock::now() + duration;
+    while (std::chrono::steady_clock::now() < watch_until && !HasFailure()) {
+      auto json = GetPodJson(pod);
+      for (const auto& [name, id] : ids) {
+        auto c = ContainerStatusJson(json, name);
+        ASSERT_FALSE(c.empty()) << json.dump(2);
+        EXPECT_EQ(StripRuntimePrefix(c.value("containerID", "")), id) << name;
+        EXPECT_EQ(c.value("restartCount", -1), 0) << name;
+        EXPECT_TRUE(c["state"].contains("running")) << json.dump(2);
+      }
+      auto containers = ContainersOf(pod);
+      EXPECT_EQ(containers.size(), ids.size()) << "a container was created or removed";
+      for (const auto& c : containers) {
+        EXPECT_EQ(c.state, cri::ContainerState::kRunning) << c.id;
+        EXPECT_EQ(c.id, ids.at(c.labels.at("io.kubernetes.container.name")));
+        EXPECT_EQ(c.annotations.at("io.kubernetes.container.restartCount"), "0");
+      }
+      auto sandboxes = SandboxesOf(pod);
+      ASSERT_EQ(sandboxes.size(), 1u);
+      EXPECT_EQ(sandboxes[0].id, sandbox_id);
+      EXPECT_EQ(sandboxes[0].state, cri::SandboxState::kReady);
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    auto row = Columns(GetPodsRow(pod));
+    ASSERT_GE(row.size(), 4u) << Cli("get pods").output;
+    const std::string n = std::to_string(ids.size());
+    EXPECT_EQ(row[1], n + "/" + n);
+    EXPECT_EQ(row[2], "Running");
+    EXPECT_EQ(row[3], "0");
+  }
+
   // Whitespace-separated columns of a table row.
   static std::vector<std::string> Columns(const std::string& row) {
     std::istringstream in(row);
