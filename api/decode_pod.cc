@@ -191,18 +191,7 @@ void DecodePodSpec(NodeReader& r, const YAML::Node& node, const std::string& pat
 }  // namespace
 
 Decoded<Pod> DecodePod(const YAML::Node& root, const DecodeOptions& options) {
-  Decoded<Pod> out;
-  NodeReader r(options, out.lines, out.errors);
-  out.lines.Record("", root.Mark().line + 1);
-  r.Object(root, "",
-           {
-               {"apiVersion", [](auto&, auto&) {}},
-               {"kind", [](auto&, auto&) {}},
-               {"metadata", [&](auto& v, auto& p) { DecodeObjectMeta(r, v, p, out.object.metadata); }},
-               {"spec", [&](auto& v, auto& p) { DecodePodSpec(r, v, p, out.object.spec); }},
-           },
-           {"status"});
-  return out;
+  return DecodeObjectWithSpec<Pod>(root, options, DecodePodSpec);
 }
 
 }  // namespace kubenode::api

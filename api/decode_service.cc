@@ -57,18 +57,7 @@ void DecodeServiceSpec(NodeReader& r, const YAML::Node& node, const std::string&
 }  // namespace
 
 Decoded<Service> DecodeService(const YAML::Node& root, const DecodeOptions& options) {
-  Decoded<Service> out;
-  NodeReader r(options, out.lines, out.errors);
-  out.lines.Record("", root.Mark().line + 1);
-  r.Object(root, "",
-           {
-               {"apiVersion", [](auto&, auto&) {}},
-               {"kind", [](auto&, auto&) {}},
-               {"metadata", [&](auto& v, auto& p) { DecodeObjectMeta(r, v, p, out.object.metadata); }},
-               {"spec", [&](auto& v, auto& p) { DecodeServiceSpec(r, v, p, out.object.spec); }},
-           },
-           {"status"});
-  return out;
+  return DecodeObjectWithSpec<Service>(root, options, DecodeServiceSpec);
 }
 
 }  // namespace kubenode::api

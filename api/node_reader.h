@@ -92,4 +92,22 @@ std::string DescribeNode(const YAML::Node& node);
 // metadata, shared by every kind.
 void DecodeObjectMeta(NodeReader& reader, const YAML::Node& node, const std::string& path, ObjectMeta& meta);
 
+// A top-level object with metadata and spec (Pod, Service): apiVersion and kind are checked by the caller,
+// a top-level status is accepted and dropped. `decode_spec(reader, node, path, spec)` reads the spec.
+template <typename T, typename SpecDecoder>
+Decoded<T> DecodeObjectWithSpec(const YAML::Node& root, const DecodeOptions& options, SpecDecoder decode_spec) {
+  Decoded<T> out;
+  NodeReader r(options, out.lines, out.errors);
+  out.lines.Record("", root.Mark().line + 1);
+  r.Object(root, "",
+           {
+               {"apiVersion", [](auto&, auto&) {}},
+               {"kind", [](auto&, auto&) {}},
+               {"metadata", [&](auto& v, auto& p) { DecodeObjectMeta(r, v, p, out.object.metadata); }},
+               {"spec", [&](auto& v, auto& p) { decode_spec(r, v, p, out.object.spec); }},
+           },
+           {"status"});
+  return out;
+}
+
 }  // namespace kubenode::api
