@@ -109,6 +109,11 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
     std::lock_guard lock(mu_);
     return exec_commands_;
   }
+  // The container IDs ExecSync was called with, in order.
+  std::vector<std::string> ExecContainerIds() const {
+    std::lock_guard lock(mu_);
+    return exec_container_ids_;
+  }
 
   // ---- RuntimeService ----
   Result<cri::VersionInfo> Version() override { return cri::VersionInfo{"containerd", "1.6.20~ds1", "v1"}; }
@@ -299,6 +304,7 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
     for (const auto& part : cmd) joined += (joined.empty() ? "" : " ") + part;
     calls_.push_back("ExecSync " + NameOfLocked(container_id) + " " + joined);
     exec_commands_.push_back(joined);
+    exec_container_ids_.push_back(container_id);
     if (!containers_.contains(container_id)) return NotFound("container", container_id);
     return exec_result_;
   }
@@ -417,6 +423,7 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
   cri::ExecResult exec_result_;
   std::vector<std::string> calls_;
   std::vector<std::string> exec_commands_;
+  std::vector<std::string> exec_container_ids_;
 };
 
 }  // namespace kubenode::kubelet::testing
