@@ -54,10 +54,13 @@ void ProxyRunner::Loop() {
       last_sync = std::chrono::steady_clock::now();
       continue;
     }
+    // O(changed Services) on both sides: the snapshot shares the tracker's per-Service ports, and the proxier
+    // reads only the changed entries unless it must plan everything. The snapshot is dropped at the end of
+    // the iteration, so the tracker can update its map in place next time.
     proxy::ServiceSnapshot snapshot = tracker_.Snapshot();
     std::lock_guard proxier_lock(proxier_mu_);
     const auto started = std::chrono::steady_clock::now();
-    Status s = proxier_.Sync(snapshot.ports, snapshot.changed);
+    Status s = proxier_.Sync(snapshot.ports.by_service(), snapshot.changed);
     last_sync = std::chrono::steady_clock::now();
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(last_sync - started).count();
     if (!s.ok()) {

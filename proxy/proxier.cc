@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "base/log.h"
 #include "netfilter/diff.h"
@@ -98,6 +99,34 @@ Status Proxier::FullResync(const std::vector<ServicePortInfo>& services) {
 
 Status Proxier::Sync(const std::vector<ServicePortInfo>& services, const std::set<std::string>& changed) {
   if (needs_full_resync_ || !applied_ || !planner_.has_state()) return FullResync(services);
+  return SyncChanges(services, changed, [&]() -> const std::vector<ServicePortInfo>& { return services; });
+}
+
+Status Proxier::Sync(const PortsByService& services, const std::set<std::string>& changed) {
+  std::optional<std::vector<ServicePortInfo>> flat;
+  auto all = [&]() -> const std::vector<ServicePortInfo>& {
+    if (!flat) {
+      flat.emplace();
+      for (const auto& [key, ports] : services)
+        if (ports) flat->insert(flat->end(), ports->begin(), ports->end());
+    }
+    return *flat;
+  };
+  if (needs_full_resync_ || !applied_ || !planner_.has_state()) return FullResync(all());
+  std::vector<ServicePortInfo> mine;
+  for (const std::string& name : changed) {
+    auto it = services.find(name);
+    if (it != services.end() && it->second) mine.insert(mine.end(), it->second->begin(), it->second->end());
+  }
+  // `changed` is in string order ("a-b/x" before "a/x"); the planner looks Services up in id order.
+  std::sort(mine.begin(), mine.end(), [](const ServicePortInfo& a, const ServicePortInfo& b) {
+    return std::tie(a.id, a.protocol, a.port) < std::tie(b.id, b.protocol, b.port);
+  });
+  return SyncChanges(mine, changed, all);
+}
+
+Status Proxier::SyncChanges(const std::vector<ServicePortInfo>& services, const std::set<std::string>& changed,
+                            const std::function<const std::vector<ServicePortInfo>&()>& all) {
   if (changed.empty()) {
     stats_ = SyncStats{};
     stats_.incremental = true;
@@ -110,7 +139,7 @@ Status Proxier::Sync(const std::vector<ServicePortInfo>& services, const std::se
     needs_full_resync_ = true;
     return change.status().WithContext("plan proxy ruleset");
   }
-  if (change->needs_full) return SyncAll(services);
+  if (change->needs_full) return SyncAll(all());
   for (const std::string& s : change->skipped) Logger("proxy")->warn("skipping {}", s);
 
   netfilter::Transaction tx{NFPROTO_IPV4, config_.table, {}};
@@ -132,7 +161,7 @@ Status Proxier::Sync(const std::vector<ServicePortInfo>& services, const std::se
     // A definition changed in place (not expected: definitions depend on names only): the table would be
     // recreated, so its elements must come with it.
     for (const netfilter::Op& op : tx.ops)
-      if (std::holds_alternative<netfilter::DeleteTable>(op)) return SyncAll(services);
+      if (std::holds_alternative<netfilter::DeleteTable>(op)) return SyncAll(all());
   }
   // A set about to outgrow its size is recreated bigger: plan everything (the table is then rebuilt in one
   // transaction).
@@ -148,7 +177,7 @@ Status Proxier::Sync(const std::vector<ServicePortInfo>& services, const std::se
     if (!set && it != applied_->sets.end()) set = &it->second;
     if (set && set->size != 0 && have + delta > static_cast<int64_t>(set->size)) {
       Logger("proxy")->info("set {} outgrows its size {}: replanning the table", name, set->size);
-      return SyncAll(services);
+      return SyncAll(all());
     }
   }
   for (netfilter::DeleteElements& d : change->deletes) {

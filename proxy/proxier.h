@@ -7,6 +7,7 @@
 // with no flush-then-rebuild gap. Not thread-safe: one caller (the proxy's sync thread).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -18,6 +19,7 @@
 #include "netfilter/backend.h"
 #include "proxy/conntrack.h"
 #include "proxy/ruleset_planner.h"
+#include "proxy/service_change_tracker.h"
 
 namespace kubenode::proxy {
 
@@ -45,6 +47,10 @@ class Proxier {
   // ServiceSnapshot::ports). Only the changed Services are replanned; a first sync, a sync after a failure, or
   // a change touching a ClusterIP:port or NodePort claimed twice falls back to full planning.
   Status Sync(const std::vector<ServicePortInfo>& services, const std::set<std::string>& changed);
+  // The same with every Service port given per Service (as ServiceSnapshot::ports.by_service()): an
+  // incremental sync reads only the changed Services' entries, so its cost does not grow with the number of
+  // Services; a full sync (first, after a failure, or a fallback) flattens the map first.
+  Status Sync(const PortsByService& services, const std::set<std::string>& changed);
   // Reads the live table and applies only what differs from the desired state.
   Status FullResync(const std::vector<ServicePortInfo>& services);
   // Deletes the proxy's table, if present (for --cleanup). Nothing else is touched.
@@ -60,6 +66,10 @@ class Proxier {
   Status ApplyTransaction(const netfilter::Transaction& tx);
   using UdpEndpoints = std::map<ServicePortName, std::set<std::pair<std::string, int32_t>>>;
   Status SyncAll(const std::vector<ServicePortInfo>& services);
+  // Sync(services, changed) past the full-resync check: `changed_ports` holds at least the changed Services'
+  // ports, sorted by id; `all` gives every port (sorted by id) for the fallbacks to full planning.
+  Status SyncChanges(const std::vector<ServicePortInfo>& changed_ports, const std::set<std::string>& changed,
+                     const std::function<const std::vector<ServicePortInfo>&()>& all);
   Status Commit(const netfilter::Table* current, netfilter::Table desired, const std::vector<ServicePortInfo>& services,
                 bool full);
   Status ReadBackRules();

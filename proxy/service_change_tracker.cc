@@ -1,6 +1,7 @@
 #include "proxy/service_change_tracker.h"
 
 #include <algorithm>
+#include <atomic>
 #include <tuple>
 #include <utility>
 
@@ -24,7 +25,32 @@ bool EndpointLess(const EndpointInfo& a, const EndpointInfo& b) {
   return std::tie(ip_a, a.ip, a.port) < std::tie(ip_b, b.ip, b.port);
 }
 
+bool PortLess(const ServicePortInfo& a, const ServicePortInfo& b) {
+  return std::tie(a.id, a.protocol, a.port) < std::tie(b.id, b.protocol, b.port);
+}
+
+// "namespace/name" split at the first '/' (namespaces cannot contain one).
+std::pair<std::string_view, std::string_view> SplitKey(std::string_view key) {
+  auto slash = key.find('/');
+  if (slash == std::string_view::npos) return {key, {}};
+  return {key.substr(0, slash), key.substr(slash + 1)};
+}
+
+const std::shared_ptr<const PortsByService>& EmptyPorts() {
+  static const auto* empty = new std::shared_ptr<const PortsByService>(std::make_shared<const PortsByService>());
+  return *empty;
+}
+
 }  // namespace
+
+bool ServiceKeyLess::operator()(std::string_view a, std::string_view b) const {
+  return SplitKey(a) < SplitKey(b);
+}
+
+ServicePorts::ServicePorts() : by_service_(EmptyPorts()) {}
+
+ServicePorts::ServicePorts(std::shared_ptr<const PortsByService> by_service, size_t size)
+    : by_service_(by_service ? std::move(by_service) : EmptyPorts()), size_(by_service_->empty() ? 0 : size) {}
 
 std::string ServiceKeyOf(const api::EndpointSlice& slice) {
   auto label = slice.metadata.labels.find(api::kServiceNameLabel);
@@ -33,7 +59,9 @@ std::string ServiceKeyOf(const api::EndpointSlice& slice) {
 }
 
 ServiceChangeTracker::ServiceChangeTracker(std::string node_name, std::function<void()> on_change)
-    : node_name_(std::move(node_name)), on_change_(std::move(on_change)) {}
+    : node_name_(std::move(node_name)),
+      on_change_(std::move(on_change)),
+      reported_(std::make_shared<PortsByService>()) {}
 
 void ServiceChangeTracker::MarkChangedLocked(const std::string& key) {
   pending_.insert(key);
@@ -216,7 +244,19 @@ std::vector<ServicePortInfo> ServiceChangeTracker::BuildLocked(const std::string
     std::sort(info.endpoints.begin(), info.endpoints.end(), EndpointLess);
     infos.push_back(std::move(info));
   }
+  std::sort(infos.begin(), infos.end(), PortLess);
   return infos;
+}
+
+PortsByService& ServiceChangeTracker::MutableReportedLocked() {
+  if (reported_.use_count() > 1) {
+    // A snapshot handed out earlier is still held: leave it as it was (copies pointers, not ports).
+    reported_ = std::make_shared<PortsByService>(*reported_);
+  } else {
+    // The last other holder released it (an acq_rel decrement): its reads happen before our writes.
+    std::atomic_thread_fence(std::memory_order_acquire);
+  }
+  return *reported_;
 }
 
 ServiceSnapshot ServiceChangeTracker::Snapshot() {
@@ -224,25 +264,29 @@ ServiceSnapshot ServiceChangeTracker::Snapshot() {
   ServiceSnapshot snapshot;
   for (const std::string& key : pending_) {
     std::vector<ServicePortInfo> now = BuildLocked(key);
-    auto before = reported_.find(key);
-    bool was_reported = before != reported_.end();
-    if (was_reported ? before->second == now : now.empty()) continue;
+    auto before = reported_->find(key);
+    bool was_reported = before != reported_->end();
+    if (was_reported ? *before->second == now : now.empty()) continue;
     snapshot.changed.insert(key);
+    PortsByService& reported = MutableReportedLocked();
+    before = reported.find(key);  // the map may have been copied
+    if (was_reported) reported_ports_ -= before->second->size();
     if (now.empty()) {
-      reported_.erase(before);
+      reported.erase(before);
     } else {
-      reported_[key] = std::move(now);
+      reported_ports_ += now.size();
+      auto ports = std::make_shared<const std::vector<ServicePortInfo>>(std::move(now));
+      if (was_reported) {
+        before->second = std::move(ports);
+      } else {
+        reported.emplace(key, std::move(ports));
+      }
     }
   }
   pending_.clear();
   dirty_ = false;
   snapshot.generation = generation_;
-  for (const auto& [key, infos] : reported_) {
-    snapshot.ports.insert(snapshot.ports.end(), infos.begin(), infos.end());
-  }
-  std::sort(snapshot.ports.begin(), snapshot.ports.end(), [](const ServicePortInfo& a, const ServicePortInfo& b) {
-    return std::tie(a.id, a.protocol, a.port) < std::tie(b.id, b.protocol, b.port);
-  });
+  snapshot.ports = ServicePorts(reported_, reported_ports_);
   return snapshot;
 }
 

@@ -5,13 +5,18 @@
 // Snapshot() belongs to the sync loop.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstddef>
 #include <functional>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proxy/service_handler.h"
@@ -19,8 +24,83 @@
 
 namespace kubenode::proxy {
 
+// Orders "namespace/name" keys as (namespace, name): the order of ServicePortName, so that walking a
+// PortsByService visits ports sorted by id.
+struct ServiceKeyLess {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const;
+};
+
+// The built ports of every proxied Service, by "namespace/name"; each vector is sorted by id, protocol, port
+// and never empty. The vectors are immutable and shared between the tracker and the snapshots it handed out.
+using PortsByService = std::map<std::string, std::shared_ptr<const std::vector<ServicePortInfo>>, ServiceKeyLess>;
+
+// An immutable view of every proxied Service port, sorted by id then protocol, as one sequence over a shared
+// PortsByService (taking it costs nothing, whatever the number of Services). Iteration flattens the
+// per-Service vectors; operator[] walks to its index (O(index): for tests and printing).
+class ServicePorts {
+ public:
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = ServicePortInfo;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const ServicePortInfo*;
+    using reference = const ServicePortInfo&;
+    const_iterator() = default;
+    reference operator*() const { return (*service_->second)[index_]; }
+    pointer operator->() const { return &**this; }
+    const_iterator& operator++() {
+      if (++index_ == service_->second->size()) {
+        ++service_;
+        index_ = 0;
+      }
+      return *this;
+    }
+    const_iterator operator++(int) {
+      const_iterator old = *this;
+      ++*this;
+      return old;
+    }
+    bool operator==(const const_iterator& other) const { return service_ == other.service_ && index_ == other.index_; }
+
+   private:
+    friend class ServicePorts;
+    explicit const_iterator(PortsByService::const_iterator service) : service_(service) {}
+    PortsByService::const_iterator service_;
+    size_t index_ = 0;
+  };
+  using iterator = const_iterator;
+  using value_type = ServicePortInfo;
+  using size_type = size_t;
+  using difference_type = std::ptrdiff_t;
+  using reference = const ServicePortInfo&;
+  using const_reference = const ServicePortInfo&;
+
+  ServicePorts();
+  ServicePorts(std::shared_ptr<const PortsByService> by_service, size_t size);
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const_iterator begin() const { return const_iterator(by_service_->begin()); }
+  const_iterator end() const { return const_iterator(by_service_->end()); }
+  const ServicePortInfo& operator[](size_t i) const { return *std::next(begin(), static_cast<difference_type>(i)); }
+  // One flat vector (O(N): for full syncs and tests).
+  std::vector<ServicePortInfo> ToVector() const { return {begin(), end()}; }
+  // The per-Service map underneath (for Proxier::Sync(PortsByService, changed)).
+  const PortsByService& by_service() const { return *by_service_; }
+
+  friend bool operator==(const ServicePorts& a, const std::vector<ServicePortInfo>& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+  }
+
+ private:
+  std::shared_ptr<const PortsByService> by_service_;
+  size_t size_ = 0;
+};
+
 struct ServiceSnapshot {
-  std::vector<ServicePortInfo> ports;  // every proxied Service port, sorted by id then protocol
+  ServicePorts ports;  // every proxied Service port, sorted by id then protocol
   // "namespace/name" of every Service whose ports or endpoints differ from the previous snapshot,
   // including Services that disappeared.
   std::set<std::string> changed;
@@ -50,7 +130,10 @@ class ServiceChangeTracker : public ServiceHandler, public EndpointSliceHandler 
   // Counts the changes ever made; a snapshot carries the generation it reflects.
   uint64_t generation() const;
 
-  // The current state and what changed since the previous call; clears dirty().
+  // The current state and what changed since the previous call; clears dirty(). Costs O(changed Services):
+  // the ports are shared with the tracker, which rebuilds only the changed Services' vectors. (If a caller
+  // still holds the previous snapshot when a Service changed, the per-Service map -- pointers, not ports --
+  // is copied once so that the held snapshot stays as it was.)
   ServiceSnapshot Snapshot();
 
   // For printing (`describe svc` lists endpoints).
@@ -64,6 +147,8 @@ class ServiceChangeTracker : public ServiceHandler, public EndpointSliceHandler 
   void Notify(bool changed);
   void RemoveSliceLocked(const std::string& slice_key);
   std::vector<ServicePortInfo> BuildLocked(const std::string& service_key) const;
+  // reported_, for writing: copied first if a snapshot still shares it.
+  PortsByService& MutableReportedLocked();
 
   const std::string node_name_;
   const std::function<void()> on_change_;
@@ -73,7 +158,8 @@ class ServiceChangeTracker : public ServiceHandler, public EndpointSliceHandler 
   std::map<std::string, api::EndpointSlice> slices_;                   // by namespace/slice name
   std::map<std::string, std::set<std::string>> slices_by_service_;     // service key -> slice keys
   std::set<std::string> pending_;                                      // service keys touched since Snapshot
-  std::map<std::string, std::vector<ServicePortInfo>> reported_;       // as of the last Snapshot
+  std::shared_ptr<PortsByService> reported_;                           // as of the last Snapshot
+  size_t reported_ports_ = 0;                                          // in reported_
   bool services_synced_ = false;
   bool slices_synced_ = false;
   bool dirty_ = false;

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "netfilter/fake_backend.h"
+#include "netfilter/render.h"
+#include "proxy/proxier.h"
 #include "tests/proxy/test_objects.h"
 
 namespace kubenode::proxy {
@@ -219,6 +222,110 @@ TEST(ServiceChangeTrackerTest, HandlersFromOtherThreads) {
   ServiceSnapshot snapshot = tracker.Snapshot();
   ASSERT_EQ(snapshot.ports.size(), 10u);
   EXPECT_EQ(snapshot.ports[0].port, 80 + 190);  // s0 was last written with i = 190
+}
+
+TEST(ServiceChangeTrackerTest, PortsAreSortedByNamespaceThenName) {
+  // "a-b/x" < "a/x" as strings, but namespace "a" sorts before "a-b".
+  ServiceChangeTracker tracker("node-1");
+  api::Service dashed = MakeService("x", {Port("", 80)}, {}, api::ServiceType::kClusterIP, "10.96.0.1");
+  dashed.metadata.ns = "a-b";
+  api::Service plain = MakeService("x", {Port("", 80)}, {}, api::ServiceType::kClusterIP, "10.96.0.2");
+  plain.metadata.ns = "a";
+  tracker.OnServiceAdd(dashed);
+  tracker.OnServiceAdd(plain);
+  ServiceSnapshot snapshot = tracker.Snapshot();
+  ASSERT_EQ(snapshot.ports.size(), 2u);
+  EXPECT_EQ(snapshot.ports[0].id.ns, "a");
+  EXPECT_EQ(snapshot.ports[1].id.ns, "a-b");
+  EXPECT_EQ(snapshot.ports.by_service().begin()->first, "a/x");
+}
+
+TEST(ServiceChangeTrackerTest, SnapshotsShareUnchangedServicesAndStayImmutable) {
+  ServiceChangeTracker tracker("node-1");
+  tracker.OnServiceAdd(MakeService("a", {Port("", 80)}, {}, api::ServiceType::kClusterIP, "10.96.0.1"));
+  tracker.OnServiceAdd(MakeService("b", {Port("", 80)}, {}, api::ServiceType::kClusterIP, "10.96.0.2"));
+  ServiceSnapshot first = tracker.Snapshot();
+  const std::vector<ServicePortInfo> before = first.ports.ToVector();
+
+  // `first` is still held: the next snapshot must not change it.
+  tracker.OnServiceAdd(MakeService("a", {Port("", 81)}, {}, api::ServiceType::kClusterIP, "10.96.0.1"));
+  tracker.OnServiceDelete(MakeService("b", {Port("", 80)}, {}, api::ServiceType::kClusterIP, "10.96.0.2"));
+  tracker.OnServiceAdd(MakeService("c", {Port("", 80)}, {}, api::ServiceType::kClusterIP, "10.96.0.3"));
+  ServiceSnapshot second = tracker.Snapshot();
+  EXPECT_EQ(first.ports, before);
+  EXPECT_EQ(second.changed, (std::set<std::string>{"default/a", "default/b", "default/c"}));
+  ASSERT_EQ(second.ports.size(), 2u);
+  EXPECT_EQ(second.ports[0].port, 81);
+  EXPECT_EQ(second.ports[1].id.name, "c");
+
+  // An unchanged Service's ports are the same object in both snapshots.
+  first = ServiceSnapshot{};
+  tracker.OnServiceAdd(MakeService("a", {Port("", 82)}, {}, api::ServiceType::kClusterIP, "10.96.0.1"));
+  const auto* c_ports = second.ports.by_service().at("default/c").get();
+  second = ServiceSnapshot{};  // released: updated in place
+  ServiceSnapshot third = tracker.Snapshot();
+  EXPECT_EQ(third.changed, std::set<std::string>{"default/a"});
+  EXPECT_EQ(third.ports.by_service().at("default/c").get(), c_ports);
+  EXPECT_EQ(third.ports[0].port, 82);
+  EXPECT_EQ(third.ports.size(), 2u);
+}
+
+TEST(ServiceChangeTrackerTest, PortsWithinAServiceAreSorted) {
+  ServiceChangeTracker tracker("node-1");
+  tracker.OnServiceAdd(MakeService("a", {Port("web", 80), Port("dns", 53)}, {}, api::ServiceType::kClusterIP,
+                                   "10.96.0.1"));
+  ServiceSnapshot snapshot = tracker.Snapshot();
+  ASSERT_EQ(snapshot.ports.size(), 2u);
+  EXPECT_EQ(snapshot.ports[0].id.port, "dns");
+  EXPECT_EQ(snapshot.ports[1].id.port, "web");
+  EXPECT_TRUE(ServicePorts().empty());
+  EXPECT_EQ(ServicePorts().begin(), ServicePorts().end());
+}
+
+TEST(ServiceChangeTrackerTest, ProxierSyncFromPerServicePortsEqualsFullReplan) {
+  // The daemon's path (Snapshot + Sync(by_service, changed)) against a full plan of the flat ports.
+  PlannerConfig config;
+  config.pod_cidr = "10.244.0.0/16";
+  netfilter::FakeBackend fake;
+  Proxier proxier(fake, config);
+  ServiceChangeTracker tracker("node-1");
+  auto svc = [](std::string ns, std::string name, int ip, int32_t port) {
+    api::Service s = MakeService(std::move(name), {Port("", port)}, {}, api::ServiceType::kClusterIP,
+                                 "10.96.0." + std::to_string(ip));
+    s.metadata.ns = std::move(ns);
+    return s;
+  };
+  auto slice = [](std::string ns, std::string service, std::vector<std::string> ips) {
+    std::vector<api::Endpoint> eps;
+    for (auto& ip : ips) eps.push_back(Ep(std::move(ip)));
+    api::EndpointSlice s = Slice(service + "-1", service, {EpPort("", 8080)}, std::move(eps));
+    s.metadata.ns = std::move(ns);
+    return s;
+  };
+  tracker.OnServiceAdd(svc("a", "x", 1, 80));
+  tracker.OnServiceAdd(svc("a-b", "x", 2, 80));
+  tracker.OnServiceAdd(svc("a", "y", 3, 80));
+  tracker.OnEndpointSliceAdd(slice("a", "x", {"10.244.0.1", "10.244.0.2"}));
+  tracker.OnEndpointSliceAdd(slice("a-b", "x", {"10.244.0.3"}));
+  tracker.OnEndpointSliceAdd(slice("a", "y", {"10.244.0.4"}));
+  auto check = [&](bool incremental) {
+    ServiceSnapshot snapshot = tracker.Snapshot();
+    ASSERT_TRUE(proxier.Sync(snapshot.ports.by_service(), snapshot.changed).ok());
+    EXPECT_EQ(proxier.last_stats().incremental, incremental);
+    const auto plan = PlanRuleset(snapshot.ports.ToVector(), config);
+    ASSERT_TRUE(plan.ok());
+    EXPECT_EQ(netfilter::RenderTable(*proxier.applied()), netfilter::RenderTable(plan->table));
+  };
+  check(false);  // first sync: full
+
+  tracker.OnEndpointSliceUpdate(slice("a-b", "x", {"10.244.0.3"}), slice("a-b", "x", {"10.244.0.5", "10.244.0.6"}));
+  tracker.OnServiceDelete(svc("a", "y", 3, 80));
+  check(true);
+  EXPECT_EQ(proxier.last_stats().planned_services, 1u);  // a-b/x; a/y is gone
+
+  // Two Services claiming one ClusterIP:port: the proxier falls back to planning all of them.
+  tracker.OnServiceAdd(svc("c", "dup", 1, 80));
+  check(false);
 }
 
 }  // namespace
