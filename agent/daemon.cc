@@ -10,21 +10,28 @@
 namespace kubenode::agent {
 namespace {
 
-cri::GrpcOptions RuntimeOptions(const DaemonOptions& options) {
+cri::GrpcOptions RuntimeOptions(const DaemonOptions& options, const std::string& endpoint) {
   cri::GrpcOptions grpc;
-  grpc.endpoint = options.runtime_endpoint;
+  grpc.endpoint = endpoint;
   grpc.request_timeout = options.runtime_request_timeout;
   return grpc;
+}
+
+std::unique_ptr<cri::GrpcRuntimeService> ImageRuntime(const DaemonOptions& options) {
+  if (options.image_endpoint.empty() || options.image_endpoint == options.runtime_endpoint) return nullptr;
+  return std::make_unique<cri::GrpcRuntimeService>(RuntimeOptions(options, options.image_endpoint));
 }
 
 }  // namespace
 
 Daemon::Parts::Parts(const DaemonOptions& opts)
     : options(opts),
-      runtime(RuntimeOptions(opts)),
+      runtime(RuntimeOptions(opts, opts.runtime_endpoint)),
+      image_runtime(ImageRuntime(opts)),
+      images(image_runtime ? static_cast<cri::ImageService&>(*image_runtime) : runtime, opts.max_parallel_image_pulls),
       events(clock),
       probes(runtime, events, clock),
-      kubelet(opts.kubelet, runtime, runtime, clock, probes, events),
+      kubelet(opts.kubelet, runtime, images, clock, probes, events),
       local_api(opts.local_api_socket) {}
 
 void Daemon::Parts::RefreshEndpoints() {
@@ -46,6 +53,11 @@ Status Daemon::Start() {
   if (!version.ok()) return version.status().WithContext("container runtime");
   log->info("container runtime {} {} (CRI {}) at {}", version->runtime_name, version->runtime_version,
             version->runtime_api_version, options_.runtime_endpoint);
+  if (p.image_runtime) {
+    auto images = p.image_runtime->ListImages();
+    if (!images.ok()) return images.status().WithContext("image service at " + options_.image_endpoint);
+    log->info("image service at {}", options_.image_endpoint);
+  }
 
   if (options_.run_proxy) {
     std::error_code ec;

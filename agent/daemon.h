@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "agent/local_api.h"
@@ -15,6 +16,8 @@ namespace kubenode::agent {
 struct DaemonOptions {
   kubelet::KubeletConfig kubelet;  // node_name and node_ip filled by the caller
   std::string runtime_endpoint = "unix:///run/containerd/containerd.sock";
+  std::string image_endpoint;  // imageServiceEndpoint; empty: runtime_endpoint
+  std::optional<int> max_parallel_image_pulls = 1;  // serializeImagePulls / maxParallelImagePulls; none: no limit
   std::chrono::milliseconds runtime_request_timeout = std::chrono::minutes(2);
   std::string local_api_socket = kDefaultLocalApiSocket;
   // Proxy.

@@ -12,6 +12,7 @@
 #include "agent/proxy_runner.h"
 #include "base/clock.h"
 #include "cri/grpc_runtime_service.h"
+#include "cri/pull_limiter.h"
 #include "kubelet/events/memory_event_recorder.h"
 #include "kubelet/kubelet.h"
 #include "kubelet/prober/probe_manager_impl.h"
@@ -32,6 +33,8 @@ struct Daemon::Parts {
   const DaemonOptions& options;
   RealClock clock;
   cri::GrpcRuntimeService runtime;
+  std::unique_ptr<cri::GrpcRuntimeService> image_runtime;  // only when imageServiceEndpoint differs
+  cri::PullLimiter images;
   kubelet::MemoryEventRecorder events;
   kubelet::ProbeManagerImpl probes;
   kubelet::Kubelet kubelet;

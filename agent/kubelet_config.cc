@@ -423,6 +423,30 @@ void ValidateKubelet(ConfigDocument& doc, const KubeletConfig& c) {
   }
 }
 
+// Fields kubenode models but whose non-default values it cannot honour yet: refused by name, so that no
+// accepted setting silently does nothing.
+void RejectUnsupported(ConfigDocument& doc, const KubeletFileValues& set, const KubeletConfig& c) {
+  auto refuse = [&](const char* path, const std::string& why) {
+    doc.Add(api::field::Forbidden(path, "not supported by kubenode: " + why));
+  };
+  if (c.pod_pids_limit != -1) refuse("podPidsLimit", "CRI has no per-pod PID limit; only -1 is accepted");
+  if (c.read_only_port != 0) refuse("readOnlyPort", "kubenode serves no read-only port; only 0 is accepted");
+  if (set.node_status_update_frequency_set) refuse("nodeStatusUpdateFrequency", "kubenode reports no node status to an API server");
+  if (set.node_status_report_frequency_set) refuse("nodeStatusReportFrequency", "kubenode reports no node status to an API server");
+  if (c.shutdown_grace_period.count() != 0) refuse("shutdownGracePeriod", "no graceful node shutdown; only 0s is accepted");
+  if (c.shutdown_grace_period_critical_pods.count() != 0) {
+    refuse("shutdownGracePeriodCriticalPods", "no graceful node shutdown; only 0s is accepted");
+  }
+  if (!c.cluster_domain.empty()) refuse("clusterDomain", "no cluster DNS for pods yet");
+  if (!c.cluster_dns.empty()) refuse("clusterDNS", "no cluster DNS for pods yet");
+  if (c.resolv_conf != "/etc/resolv.conf") {
+    refuse("resolvConf", "pods get the runtime's copy of /etc/resolv.conf; only \"/etc/resolv.conf\" is accepted");
+  }
+  if (c.cgroup_driver != "cgroupfs") {
+    refuse("cgroupDriver", "kubenode sets no cgroup parent (the runtime's own configuration places pods); only \"cgroupfs\" is accepted");
+  }
+}
+
 }  // namespace
 
 Result<KubeletConfig> ParseKubeletConfig(std::string_view yaml_text, const std::string& file) {
@@ -434,6 +458,7 @@ Result<KubeletConfig> ParseKubeletConfig(std::string_view yaml_text, const std::
     if (!doc.has_errors()) {
       DefaultKubelet(set, config);
       ValidateKubelet(doc, config);
+      if (!doc.has_errors()) RejectUnsupported(doc, set, config);
     }
     if (doc.has_errors()) return doc.status();
     LogIgnoredFields(doc.root(), kIgnoredKubeletFields, file, "kubelet");

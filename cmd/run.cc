@@ -8,6 +8,7 @@
 #include "agent/kubelet_config.h"
 #include "agent/proxy_config.h"
 #include "base/log.h"
+#include "cri/pull_limiter.h"
 #include "host/node_info.h"
 #include "netfilter/nftnl_backend.h"
 #include "proxy/proxier.h"
@@ -74,6 +75,8 @@ Result<agent::DaemonOptions> BuildOptions(const CLI::App& run, const RunFlags& f
   o.kubelet.file_check_frequency = Millis(kc.file_check_frequency);
   o.kubelet.sync_frequency = Millis(kc.sync_frequency);
   o.runtime_endpoint = kc.container_runtime_endpoint;
+  o.image_endpoint = kc.image_service_endpoint;
+  o.max_parallel_image_pulls = cri::PullParallelism(kc.serialize_image_pulls, kc.max_parallel_image_pulls);
   o.runtime_request_timeout = Millis(kc.runtime_request_timeout);
   o.local_api_socket = socket;
   o.run_proxy = f.proxy;

@@ -129,17 +129,13 @@ runtimeRequestTimeout: 10m
 serializeImagePulls: false
 maxParallelImagePulls: 3
 maxPods: 20
-podPidsLimit: 4096
+podPidsLimit: -1
 healthzBindAddress: 0.0.0.0
 healthzPort: 0
-readOnlyPort: 10255
-nodeStatusUpdateFrequency: 4s
-shutdownGracePeriod: 30s
-shutdownGracePeriodCriticalPods: 10s
-clusterDomain: cluster.local
-clusterDNS: [10.96.0.10, "fd00::10"]
-resolvConf: ""
-cgroupDriver: systemd
+readOnlyPort: 0
+shutdownGracePeriod: 0s
+resolvConf: /etc/resolv.conf
+cgroupDriver: cgroupfs
 )",
                                                "kubelet.yaml");
   ASSERT_TRUE(c.ok()) << c.status().message();
@@ -153,19 +149,41 @@ cgroupDriver: systemd
   EXPECT_FALSE(c->serialize_image_pulls);
   EXPECT_EQ(c->max_parallel_image_pulls, 3);
   EXPECT_EQ(c->max_pods, 20);
-  EXPECT_EQ(c->pod_pids_limit, 4096);
+  EXPECT_EQ(c->pod_pids_limit, -1);
   EXPECT_EQ(c->healthz_bind_address, "0.0.0.0");
   EXPECT_EQ(c->healthz_port, 0);
-  EXPECT_EQ(c->read_only_port, 10255);
-  EXPECT_EQ(c->node_status_update_frequency, seconds(4));
-  // Only the update frequency given: the report frequency follows it.
-  EXPECT_EQ(c->node_status_report_frequency, seconds(4));
-  EXPECT_EQ(c->shutdown_grace_period, seconds(30));
-  EXPECT_EQ(c->shutdown_grace_period_critical_pods, seconds(10));
-  EXPECT_EQ(c->cluster_domain, "cluster.local");
-  EXPECT_THAT(c->cluster_dns, ::testing::ElementsAre("10.96.0.10", "fd00::10"));
-  EXPECT_EQ(c->resolv_conf, "");
-  EXPECT_EQ(c->cgroup_driver, "systemd");
+  EXPECT_EQ(c->read_only_port, 0);
+  EXPECT_EQ(c->resolv_conf, "/etc/resolv.conf");
+  EXPECT_EQ(c->cgroup_driver, "cgroupfs");
+}
+
+// Modelled fields whose other values kubenode cannot honour are refused by name: no accepted setting
+// silently does nothing.
+TEST(KubeletConfigTest, SettingsKubenodeCannotHonourAreRefusedByName) {
+  Result<KubeletConfig> c = ParseKubeletConfig(R"(apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+podPidsLimit: 4096
+readOnlyPort: 10255
+nodeStatusUpdateFrequency: 4s
+shutdownGracePeriod: 30s
+shutdownGracePeriodCriticalPods: 10s
+clusterDomain: cluster.local
+clusterDNS: [10.96.0.10, "fd00::10"]
+resolvConf: ""
+cgroupDriver: systemd
+)",
+                                               "kubelet.yaml");
+  ASSERT_FALSE(c.ok());
+  const std::string& m = c.status().message();
+  EXPECT_THAT(m, ::testing::HasSubstr("kubelet.yaml: line 3: podPidsLimit: Forbidden: not supported by kubenode"));
+  EXPECT_THAT(m, ::testing::HasSubstr("kubelet.yaml: line 4: readOnlyPort: Forbidden: not supported by kubenode"));
+  EXPECT_THAT(m, ::testing::HasSubstr("line 5: nodeStatusUpdateFrequency: Forbidden"));
+  EXPECT_THAT(m, ::testing::HasSubstr("line 6: shutdownGracePeriod: Forbidden"));
+  EXPECT_THAT(m, ::testing::HasSubstr("line 7: shutdownGracePeriodCriticalPods: Forbidden"));
+  EXPECT_THAT(m, ::testing::HasSubstr("line 8: clusterDomain: Forbidden"));
+  EXPECT_THAT(m, ::testing::HasSubstr("line 9: clusterDNS: Forbidden"));
+  EXPECT_THAT(m, ::testing::HasSubstr("line 10: resolvConf: Forbidden"));
+  EXPECT_THAT(m, ::testing::HasSubstr("line 11: cgroupDriver: Forbidden"));
 }
 
 TEST(KubeletConfigTest, ZeroValuesMeanDefaultsLikeUpstream) {

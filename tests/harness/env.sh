@@ -3,6 +3,9 @@
 #
 #   tests/harness/env.sh up DIR     start everything under DIR, write DIR/env
 #   tests/harness/env.sh down DIR   stop and remove everything that DIR's environment started
+#   tests/harness/env.sh containerd-stop DIR [SIGNAL]   stop DIR's containerd only (default SIGKILL;
+#                                   its shims and containers keep running, as on a node)
+#   tests/harness/env.sh containerd-start DIR           start it again on the same config and state
 #
 # Environment (for `up`):
 #   KUBENODE_REGISTRY_PORT  registry port on 127.0.0.1 (default: 5000, or the next free one up to
@@ -31,7 +34,7 @@ step() {
 }
 T_START=$EPOCHREALTIME
 die() { echo "env.sh: error: $*" >&2; exit 1; }
-usage() { echo "usage: $0 up DIR | down DIR" >&2; exit 2; }
+usage() { echo "usage: $0 up DIR | down DIR | containerd-stop DIR [SIGNAL] | containerd-start DIR" >&2; exit 2; }
 
 # ---------------------------------------------------------------------------------------------
 # Names derived from DIR (so `down` finds everything again even without any state file).
@@ -503,7 +506,7 @@ cri_version() {
 }
 
 start_containerd() {
-  setsid containerd --config "$CTRD_CONFIG" < /dev/null > "$CTRD_LOG" 2>&1 &
+  setsid containerd --config "$CTRD_CONFIG" < /dev/null >> "$CTRD_LOG" 2>&1 &
   local bg=$! i out
   disown
   for ((i = 0; i < 300; i++)); do
@@ -608,9 +611,35 @@ cmd_up() {
   log "up in $((SECONDS - t0))s: source $DIR/env"
 }
 
-(($# == 2)) || usage
+# Fault tests: containerd dies or restarts under running pods (the shims keep the containers alive).
+cmd_containerd_stop() {
+  setup_names "$1"
+  [[ -e $DIR/$MARKER ]] || die "$DIR holds no environment"
+  local sig=${2:-KILL} pids i
+  pids=$(containerd_pids)
+  [[ -n $pids ]] || die "containerd of $DIR is not running"
+  kill -s "$sig" $pids
+  for ((i = 0; i < 100; i++)); do
+    [[ -z $(containerd_pids) ]] && return 0
+    sleep 0.1
+  done
+  die "containerd of $DIR did not exit within 10s of SIG$sig"
+}
+
+cmd_containerd_start() {
+  setup_names "$1"
+  [[ -e $DIR/$MARKER ]] || die "$DIR holds no environment"
+  [[ -z $(containerd_pids) ]] || die "containerd of $DIR is already running"
+  start_containerd
+  # Later `down` and tests find the new PID here.
+  sed -i "s/^export KUBENODE_CONTAINERD_PID=.*/export KUBENODE_CONTAINERD_PID='$CTRD_PID'/" "$DIR/env"
+}
+
+(($# >= 2)) || usage
 case $1 in
-  up) cmd_up "$2" ;;
-  down) cmd_down "$2" ;;
+  up) (($# == 2)) || usage; cmd_up "$2" ;;
+  down) (($# == 2)) || usage; cmd_down "$2" ;;
+  containerd-stop) (($# <= 3)) || usage; cmd_containerd_stop "$2" "${3:-}" ;;
+  containerd-start) (($# == 2)) || usage; cmd_containerd_start "$2" ;;
   *) usage ;;
 esac

@@ -1,45 +1,15 @@
 // sd_notify messages reach a NOTIFY_SOCKET the test listens on, as systemd's would.
 #include "systemd/notify.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "tests/systemd/notify_socket.h"
+
 namespace kubenode::systemd {
 namespace {
-
-class NotifySocket {
- public:
-  NotifySocket() {
-    path_ = "/tmp/kubenode-notify-test-" + std::to_string(getpid()) + ".sock";
-    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    path_.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
-    unlink(path_.c_str());
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    setenv("NOTIFY_SOCKET", path_.c_str(), 1);
-  }
-  ~NotifySocket() {
-    unsetenv("NOTIFY_SOCKET");
-    close(fd_);
-    unlink(path_.c_str());
-  }
-  std::string Receive() {
-    char buf[512];
-    ssize_t n = recv(fd_, buf, sizeof(buf), MSG_DONTWAIT);
-    return n > 0 ? std::string(buf, n) : "";
-  }
-
- private:
-  std::string path_;
-  int fd_ = -1;
-};
 
 TEST(NotifyTest, ReadyCarriesStatus) {
   NotifySocket sock;
