@@ -97,6 +97,30 @@ Status Proxier::FullResync(const std::vector<ServicePortInfo>& services) {
   return Commit(live->has_value() ? &**live : nullptr, std::move(plan->table), services, true);
 }
 
+Status Proxier::RepairDrift() {
+  if (needs_full_resync_ || !applied_) return Status();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto live = backend_.Dump(NFPROTO_IPV4, config_.table);
+  if (!live.ok()) {
+    needs_full_resync_ = true;
+    planner_.Reset();
+    return live.status().WithContext("check proxy rules");
+  }
+  const netfilter::Table* current = live->has_value() ? &**live : nullptr;
+  netfilter::Transaction tx = netfilter::Diff(current, *applied_);
+  stats_ = SyncStats{};
+  stats_.dump_s = Since(t0);
+  stats_.element_ops = tx.ElementOps();
+  stats_.other_ops = tx.NonElementOps();
+  stats_.drift_ops = tx.ops.size();
+  if (tx.empty()) return Status();
+  Logger("proxy")->warn("table {} differs from the applied ruleset ({} element ops, {} other ops): repairing",
+                        config_.table, stats_.element_ops, stats_.other_ops);
+  if (Status s = ApplyTransaction(tx); !s.ok()) return s;
+  if (!ChangesRules(tx)) return Status();
+  return ReadBackRules();
+}
+
 Status Proxier::Sync(const std::vector<ServicePortInfo>& services, const std::set<std::string>& changed) {
   if (needs_full_resync_ || !applied_ || !planner_.has_state()) return FullResync(services);
   return SyncChanges(services, changed, [&]() -> const std::vector<ServicePortInfo>& { return services; });
