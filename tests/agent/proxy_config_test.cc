@@ -19,6 +19,12 @@ using ::testing::ElementsAre;
 constexpr char kHeader[] = "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n";
 
 Result<ProxyConfig> Parse(const std::string& body) { return ParseProxyConfig(kHeader + body, "proxy.yaml"); }
+// The error text of a file that must fail.
+std::string ErrorOf(const std::string& body) {
+  Result<ProxyConfig> c = Parse(body);
+  EXPECT_FALSE(c.ok()) << body;
+  return c.ok() ? "" : c.status().message();
+}
 
 TEST(ProxyConfigTest, MinimalFileGetsDefaults) {
   Result<ProxyConfig> c = Parse("");
@@ -118,23 +124,19 @@ featureGates: {}
 }
 
 TEST(ProxyConfigTest, FieldsWithoutEffectAreRejectedByName) {
-  Result<ProxyConfig> c = Parse(R"(conntrack:
+  EXPECT_EQ(ErrorOf(R"(conntrack:
   maxPerCore: 32768
 oomScoreAdj: -999
 featureGates: {NFTablesProxyMode: true}
-)");
-  ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.status().message(),
+)"),
             "proxy.yaml: line 3: conntrack: field not supported by kubenode\n"
             "proxy.yaml: line 5: oomScoreAdj: field not supported by kubenode\n"
             "proxy.yaml: line 6: featureGates: field not supported by kubenode (no feature gates)");
-  c = Parse(R"(detectLocalMode: InterfaceNamePrefix
+  EXPECT_EQ(ErrorOf(R"(detectLocalMode: InterfaceNamePrefix
 healthzBindAddress: 127.0.0.1:8080
 metricsBindAddress: 0.0.0.0:9999
 nodePortAddresses: ["::1/128"]
-)");
-  ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.status().message(),
+)"),
             "proxy.yaml: line 4: healthzBindAddress: field not supported by kubenode (no healthz server; leave it "
             "unset or \"\")\n"
             "proxy.yaml: line 5: metricsBindAddress: field not supported by kubenode (no metrics server; leave it "

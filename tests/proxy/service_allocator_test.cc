@@ -14,10 +14,11 @@ using testing::Port;
 
 class ServiceAllocatorTest : public ::testing::Test {
  protected:
-  std::unique_ptr<ServiceAllocator> NewAllocator(uint64_t seed = 42) {
+  std::unique_ptr<ServiceAllocator> NewAllocator(uint64_t seed = 42, std::string cluster_ip_range = "") {
     ServiceAllocatorOptions options;
     options.seed = seed;
     options.clock = &clock_;
+    if (!cluster_ip_range.empty()) options.cluster_ip_range = std::move(cluster_ip_range);
     Result<std::unique_ptr<ServiceAllocator>> allocator = ServiceAllocator::Create(&store_, options);
     EXPECT_TRUE(allocator.ok()) << allocator.status().message();
     return allocator.ok() ? std::move(allocator).value() : nullptr;
@@ -235,27 +236,11 @@ TEST_F(ServiceAllocatorTest, RejectsBadFlags) {
             "--service-node-port-range: invalid port range: \"1-0\"");
 }
 
-}  // namespace
-}  // namespace kubenode::proxy
+// Six usable addresses: the range runs out quickly.
+constexpr char kSmallRange[] = "10.96.0.0/29";
 
-namespace kubenode::proxy {
-namespace {
-
-class ServiceAllocatorGraceTest : public ::testing::Test {
- protected:
-  std::unique_ptr<ServiceAllocator> NewAllocator() {
-    ServiceAllocatorOptions options;
-    options.seed = 7;
-    options.clock = &clock_;
-    options.cluster_ip_range = "10.96.0.0/29";  // six usable addresses: runs out quickly
-    return std::move(ServiceAllocator::Create(&store_, options)).value();
-  }
-  MemoryAllocationStore store_;
-  FakeClock clock_;
-};
-
-TEST_F(ServiceAllocatorGraceTest, ReAddedServiceGetsItsOldValuesWithinTheGrace) {
-  auto allocator = NewAllocator();
+TEST_F(ServiceAllocatorTest, ReAddedServiceGetsItsOldValuesWithinTheGrace) {
+  auto allocator = NewAllocator(7, kSmallRange);
   api::Service np = testing::MakeService("web", {testing::Port("http", 80)}, {}, api::ServiceType::kNodePort);
   Result<api::Service> first = allocator->Allocate(np);
   ASSERT_TRUE(first.ok());
@@ -283,8 +268,8 @@ TEST_F(ServiceAllocatorGraceTest, ReAddedServiceGetsItsOldValuesWithinTheGrace) 
   EXPECT_TRUE(allocator->Allocate(wants).ok());
 }
 
-TEST_F(ServiceAllocatorGraceTest, ReservationsGiveWayToExplicitRequestsAndAFullRange) {
-  auto allocator = NewAllocator();
+TEST_F(ServiceAllocatorTest, ReservationsGiveWayToExplicitRequestsAndAFullRange) {
+  auto allocator = NewAllocator(7, kSmallRange);
   Result<api::Service> web = allocator->Allocate(testing::MakeService("web", {testing::Port("", 80)}));
   ASSERT_TRUE(web.ok());
   ASSERT_TRUE(allocator->Release("default", "web").ok());
