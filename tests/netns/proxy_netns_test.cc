@@ -267,6 +267,12 @@ TEST_F(ProxyNetnsTest, LocalhostNodePortFromAnotherHostIsDropped) {
   // The node itself still reaches its localhost NodePort, and others its node IP.
   EXPECT_EQ(Requests(kNode, "http://127.0.0.1:30001/", 30).count("FAIL"), 0u);
   EXPECT_EQ(Requests(kExternal, "http://192.168.77.1:30001/", 30).count("FAIL"), 0u);
+  // Without the guard (the ruleset before it existed) the same packet reaches a backend: the setup above
+  // really delivers a packet to 127.0.0.1:30001.
+  ASSERT_EQ(Shell(In(kNode, "nft flush chain ip " + std::string(kProxyTable) + " filter-prerouting")).code, 0);
+  Cmd open = Shell(In(kExternal, "curl -s --max-time 2 http://192.168.77.99:30001/"));
+  EXPECT_EQ(open.code, 0) << open.out;
+  EXPECT_EQ(open.out.rfind("kn-b", 0), 0u) << open.out;
   Shell(In(kExternal, "nft delete table ip kn-spoof"));
   Shell(In(kExternal, "ip neigh del 192.168.77.99 dev eth0"));
 }
@@ -289,6 +295,12 @@ TEST_F(ProxyNetnsTest, UnknownClusterIpOrPortIsRefusedAndNothingLeaves) {
   EXPECT_EQ(Requests(Backend(1), "http://10.96.0.10:80/", 10).count("FAIL"), 0u);
   Cmd watched = Shell(In(kExternal, "nft list chain ip kn-watch pre"));
   EXPECT_NE(watched.out.find("counter packets 0 bytes 0"), std::string::npos) << watched.out;
+  // Without the reject rule (the ruleset before it existed) the packet follows the default route off the node.
+  ASSERT_EQ(Shell(In(kNode, "nft flush chain ip " + std::string(kProxyTable) + " filter-output")).code, 0);
+  Cmd off = Shell(In(kNode, "curl -s --max-time 2 -o /dev/null http://10.96.0.99:80/"));
+  EXPECT_EQ(off.code, 28) << "timeout expected " << off.out;
+  watched = Shell(In(kExternal, "nft list chain ip kn-watch pre"));
+  EXPECT_EQ(watched.out.find("counter packets 0 bytes 0"), std::string::npos) << watched.out;
   Shell(In(kExternal, "nft delete table ip kn-watch"));
 }
 
