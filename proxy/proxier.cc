@@ -1,6 +1,7 @@
 #include "proxy/proxier.h"
 
 #include <linux/netfilter.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <chrono>
@@ -108,6 +109,8 @@ Status Proxier::RepairDrift() {
   }
   const netfilter::Table* current = live->has_value() ? &**live : nullptr;
   netfilter::Transaction tx = netfilter::Diff(current, *applied_);
+  live = std::optional<netfilter::Table>();
+  malloc_trim(0);  // the live copy was as big as the model (see Commit)
   stats_ = SyncStats{};
   stats_.dump_s = Since(t0);
   stats_.element_ops = tx.ElementOps();
@@ -305,6 +308,10 @@ Status Proxier::Commit(const netfilter::Table* current, netfilter::Table desired
   if (conntrack_) CleanupConntrack(udp_endpoints_, now_any);
   udp_endpoints_ = std::move(now);
   needs_full_resync_ = false;
+  // A full plan, its transaction and (on a resync) the live table's copy were freed just now: give the pages
+  // back to the system, or the process keeps the peak of the largest full sync for good.
+  tx = {};
+  malloc_trim(0);
   Logger("proxy")->debug("synced table {}: {} element ops, {} other ops{}", config_.table, stats_.element_ops,
                          stats_.other_ops, full ? " (full resync)" : "");
   return Status();
