@@ -109,5 +109,37 @@ TEST_F(ProxyRestartFaultTest, NodePortServesEveryRequestThroughKillAndRestart) {
   ExpectPodUntouchedFor(pod, ids, sandboxes[0].id, 2s);
 }
 
+TEST_F(ProxyRestartFaultTest, BrokenAllocationsFileNeitherStopsTheAgentNorMovesTheClusterIP) {
+  WriteManifest("nginx.yaml", testing::kReferencePod);
+  WriteManifest("service.yaml", testing::kReferenceService);
+  const std::string pod = PodName("nginx");
+  WaitForRunning(pod);
+  ASSERT_FALSE(HasFailure());
+  auto cluster_ip = [&] {
+    auto svc = Cli("get svc hello-service -o json");
+    return svc.exit_code == 0 ? json::parse(svc.output)["spec"].value("clusterIP", "") : std::string();
+  };
+  ASSERT_TRUE(Eventually([&] { return !cluster_ip().empty(); }, 30s));
+  const std::string ip = cluster_ip();
+  const std::string state = dir_ + "/state/service-allocations.json";
+  for (const char* broken : {"{\"version\": 1, \"servi", "[]"}) {
+    SCOPED_TRACE(broken);
+    KillDaemon();
+    std::ofstream(state, std::ios::trunc) << broken;
+    StartDaemon();
+    ASSERT_FALSE(HasFailure());
+    WaitForRunning(pod);
+    EXPECT_TRUE(Eventually([&] { return cluster_ip() == ip; }, 30s)) << cluster_ip() << " != " << ip;
+    EXPECT_TRUE(Eventually([&] { return Cli("get events").output.find("ServiceAllocationsRecovered") != std::string::npos; }, 10s))
+        << Cli("get events").output;
+  }
+  // A deleted file: the backup keeps the ClusterIP too.
+  KillDaemon();
+  std::filesystem::remove(state);
+  StartDaemon();
+  ASSERT_FALSE(HasFailure());
+  EXPECT_TRUE(Eventually([&] { return cluster_ip() == ip; }, 30s)) << cluster_ip() << " != " << ip;
+}
+
 }  // namespace
 }  // namespace kubenode
