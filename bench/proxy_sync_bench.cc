@@ -134,6 +134,16 @@ double Mean(const std::vector<double>& v) {
 
 }  // namespace
 
+// `n` Services with one slice of 10 endpoints each, both sources synced.
+void LoadTracker(proxy::ServiceChangeTracker& tracker, int n) {
+  for (int i = 0; i < n; ++i) {
+    tracker.OnServiceAdd(ApiService(i));
+    tracker.OnEndpointSliceAdd(ApiSlice(i, 10, i * 10));
+  }
+  tracker.OnServicesSynced();
+  tracker.OnEndpointSlicesSynced();
+}
+
 // The process's resident set (VmRSS of /proc/self/status), in MB.
 double RssMb() {
   std::ifstream status("/proc/self/status");
@@ -155,12 +165,7 @@ void MemoryBench() {
   config.pod_cidr = "10.128.0.0/9";
   proxy::Proxier proxier(backend, config);
   proxy::ServiceChangeTracker tracker("bench-node");
-  for (int i = 0; i < n; ++i) {
-    tracker.OnServiceAdd(ApiService(i));
-    tracker.OnEndpointSliceAdd(ApiSlice(i, 10, i * 10));
-  }
-  tracker.OnServicesSynced();
-  tracker.OnEndpointSlicesSynced();
+  LoadTracker(tracker, n);
   const double inputs = RssMb();
   auto sync = [&] {
     proxy::ServiceSnapshot snapshot = tracker.Snapshot();
@@ -261,12 +266,7 @@ int main() {
         third.table = "kubenode-proxy-3";
         proxy::Proxier daemon(backend, third);
         proxy::ServiceChangeTracker tracker("bench-node");
-        for (int i = 0; i < n; ++i) {
-          tracker.OnServiceAdd(ApiService(i));
-          tracker.OnEndpointSliceAdd(ApiSlice(i, 10, i * 10));
-        }
-        tracker.OnServicesSynced();
-        tracker.OnEndpointSlicesSynced();
+        LoadTracker(tracker, n);
         {
           proxy::ServiceSnapshot snapshot = tracker.Snapshot();
           s = daemon.Sync(snapshot.ports.by_service(), snapshot.changed);
