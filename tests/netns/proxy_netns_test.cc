@@ -307,6 +307,8 @@ TEST_F(ProxyNetnsTest, UnknownClusterIpOrPortIsRefusedAndNothingLeaves) {
 TEST_F(ProxyNetnsTest, PeriodicCheckRestoresElementsDeletedBehindTheProxysBack) {
   Proxier p(*backend_, Config());
   ASSERT_TRUE(p.Sync({Nginx(3)}, {}).ok());
+  ASSERT_TRUE(p.RepairDrift().ok());
+  EXPECT_EQ(p.last_stats().drift_ops, 0u) << "a fresh table already differs from the model";
   const std::string table = "ip " + std::string(kProxyTable);
   for (const std::string& c : {"nft delete element " + table + " service-ips-3 '{ 10.96.0.10 . tcp . 80 . 1 }'",
                                "nft delete element " + table + " nodeports-masquerade '{ tcp . 30001 }'",
@@ -326,6 +328,9 @@ TEST_F(ProxyNetnsTest, PeriodicCheckRestoresElementsDeletedBehindTheProxysBack) 
   ASSERT_TRUE(p.RepairDrift().ok());
   EXPECT_EQ(p.last_stats().drift_ops, 5u);  // two element ops, three rules
   EXPECT_TRUE(live_is_plan());
+  // The kernel's dump of the repaired table equals the model: the next check finds nothing.
+  ASSERT_TRUE(p.RepairDrift().ok());
+  EXPECT_EQ(p.last_stats().drift_ops, 0u);
   ExpectBalanced(Requests(kNode, "http://10.96.0.10:80/", 300), 3, 300);
 }
 
@@ -353,6 +358,9 @@ TEST_F(ProxyNetnsTest, IncrementalSyncsMatchFullPlanInKernel) {
     auto plan = PlanRuleset(services, Config());
     EXPECT_EQ(netfilter::RenderTable(**live), netfilter::RenderTable(plan->table)) << step;
     for (const auto& [name, set] : p.applied()->sets) EXPECT_EQ((*live)->sets.at(name).size, set.size) << step << " " << name;
+    // The periodic check agrees (no repair loop after incremental syncs).
+    ASSERT_TRUE(p.RepairDrift().ok()) << step;
+    EXPECT_EQ(p.last_stats().drift_ops, 0u) << step;
   };
   // Endpoint swap (element ops only), then nginx 3 -> 2 endpoints (group 3 stays: bulk services use it).
   services[5].endpoints[0].ip = "10.89.9.9";
