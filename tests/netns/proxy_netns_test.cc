@@ -334,6 +334,19 @@ TEST_F(ProxyNetnsTest, PeriodicCheckRestoresElementsDeletedBehindTheProxysBack) 
   ExpectBalanced(Requests(kNode, "http://10.96.0.10:80/", 300), 3, 300);
 }
 
+TEST_F(ProxyNetnsTest, DriftCheckLeavesAffinityMapsAlone) {
+  ServicePortInfo sticky = Nginx(3);
+  sticky.session_affinity = api::SessionAffinity::kClientIP;
+  sticky.affinity_timeout_seconds = 600;
+  Proxier p(*backend_, Config());
+  ASSERT_TRUE(p.Sync({sticky}).ok());
+  auto seen = Requests(kNode, "http://10.96.0.10:80/", 10);  // fills affinity-600
+  EXPECT_EQ(seen.size(), 1u) << ::testing::PrintToString(seen);
+  ASSERT_TRUE(p.RepairDrift().ok());
+  EXPECT_EQ(p.last_stats().drift_ops, 0u);
+  EXPECT_EQ(Requests(kNode, "http://10.96.0.10:80/", 10), seen);  // the affinity entry survived
+}
+
 TEST_F(ProxyNetnsTest, IncrementalSyncsMatchFullPlanInKernel) {
   // Many services besides nginx (namespace "bulk" sorts before "default"), changed one by one through the
   // daemon's path; the kernel table must equal a full plan after each step, sizes included.
