@@ -34,9 +34,18 @@ Daemon::Parts::Parts(const DaemonOptions& opts)
       kubelet(opts.kubelet, runtime, images, clock, probes, events),
       local_api(opts.local_api_socket) {}
 
+void Daemon::Parts::SetPods(const std::vector<kubelet::PodWithStatus>& statuses) {
+  std::lock_guard lock(pods_mu);
+  pods.clear();
+  for (const auto& pod : statuses) {
+    if (!pod.terminating) pods.push_back({pod.pod, pod.status});
+  }
+}
+
 void Daemon::Parts::RefreshEndpoints() {
   if (!slices) return;
   std::lock_guard lock(pods_mu);
+  if (!pods_reported) return;
   slices->Sync(services->Services(), pods);
 }
 
@@ -70,18 +79,29 @@ Status Daemon::Start() {
                                    .clock = &p.clock});
     if (!allocator.ok()) return allocator.status().WithContext("proxy");
     p.allocator = std::move(*allocator);
+    // A broken state file never stops the agent (the store recovered what it could): say what happened.
+    for (const std::string& problem : p.allocation_store->problems()) {
+      log->error("service allocations: {}", problem);
+      p.events.Event({"Node", "", options_.kubelet.node_name, "", ""}, kubelet::EventType::kWarning,
+                     "ServiceAllocationsRecovered", problem);
+    }
 
+    const proxy::PlannerConfig planner{.pod_cidr = options_.cluster_cidr,
+                                       .localhost_nodeports = true,
+                                       .node_port_addresses = options_.node_port_addresses,
+                                       .service_cidr = options_.service_cluster_ip_range,
+                                       .masquerade_mark = uint32_t{1} << options_.masquerade_bit,
+                                       .masquerade_all = options_.masquerade_all};
     proxy::ProcSysctl sysctl;
-    auto settings = proxy::EnsureProxySysctls(sysctl, /*localhost_nodeports=*/true);
+    // route_localnet only when NodePorts answer on 127.0.0.1 (the ruleset then guards it).
+    auto settings = proxy::EnsureProxySysctls(sysctl, proxy::LocalhostNodePorts(planner));
     if (!settings.ok()) return settings.status().WithContext("proxy sysctls");
     for (const auto& line : *settings) log->info("sysctl {}", line);
 
     p.backend = std::make_unique<netfilter::NftnlBackend>();
     // Stale UDP flows toward a removed endpoint are deleted, as kube-proxy does.
     p.conntrack = std::make_unique<proxy::NetlinkConntrack>();
-    p.proxier = std::make_unique<proxy::Proxier>(
-        *p.backend, proxy::PlannerConfig{.pod_cidr = options_.cluster_cidr, .localhost_nodeports = true},
-        p.conntrack.get());
+    p.proxier = std::make_unique<proxy::Proxier>(*p.backend, planner, p.conntrack.get());
     p.tracker = std::make_unique<proxy::ServiceChangeTracker>(options_.kubelet.node_name, [&p] {
       if (p.proxy_runner) p.proxy_runner->Trigger();
     });
@@ -89,22 +109,34 @@ Status Daemon::Start() {
     p.services = std::make_unique<ManifestServices>(*p.registry, p.events);
     p.slices = std::make_unique<proxy::EndpointSliceSync>(
         p.tracker.get(), proxy::EndpointSliceBuilderOptions{.node_name = options_.kubelet.node_name});
-    p.proxy_runner = std::make_unique<ProxyRunner>(*p.tracker, *p.proxier, ProxyRunnerOptions{});
+    p.proxy_runner = std::make_unique<ProxyRunner>(
+        *p.tracker, *p.proxier,
+        ProxyRunnerOptions{.min_sync_period = options_.proxy_min_sync_period, .sync_period = options_.proxy_sync_period});
 
+    // Services and the endpoints computed for them reach the proxy as one step (a tracker batch): a new
+    // Service is never synced before its endpoints.
     p.kubelet.SetManifestSink([&p](const std::vector<kubelet::ManifestFile>& files) {
+      proxy::ServiceChangeTracker::Batch batch(*p.tracker);
       p.services->OnManifests(files);
       p.RefreshEndpoints();
     });
     p.kubelet.AddStatusListener([&p](const std::vector<kubelet::PodWithStatus>& pods) {
-      {
-        std::lock_guard lock(p.pods_mu);
-        p.pods.clear();
-        for (const auto& pod : pods) {
-          if (!pod.terminating) p.pods.push_back({pod.pod, pod.status});
-        }
-      }
+      p.SetPods(pods);
+      proxy::ServiceChangeTracker::Batch batch(*p.tracker);
       p.RefreshEndpoints();
     });
+    p.kubelet.SetPodsReportedCallback(
+        [&p] {
+          p.SetPods(p.kubelet.Pods());
+          {
+            std::lock_guard lock(p.pods_mu);
+            p.pods_reported = true;
+          }
+          Logger("proxy")->info("the kubelet reported every pod: computing endpoints");
+          proxy::ServiceChangeTracker::Batch batch(*p.tracker);
+          p.RefreshEndpoints();
+        },
+        std::chrono::seconds(10));
   }
 
   AddRoutes(p);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/local_api.h"
 #include "base/status.h"
@@ -26,6 +27,12 @@ struct DaemonOptions {
   std::string service_node_port_range = "30000-32767";
   std::string cluster_cidr;  // pods' CIDR: traffic from outside it to a ClusterIP is masqueraded
   std::string state_dir = "/var/lib/kubenode";  // ClusterIP/NodePort allocations survive restarts here
+  // KubeProxyConfiguration (agent/proxy_config.h) as the proxy uses it.
+  std::chrono::milliseconds proxy_sync_period{30000};      // nftables.syncPeriod
+  std::chrono::milliseconds proxy_min_sync_period{1000};   // nftables.minSyncPeriod
+  int32_t masquerade_bit = 14;                             // nftables.masqueradeBit
+  bool masquerade_all = false;                             // nftables.masqueradeAll
+  std::vector<std::string> node_port_addresses;            // nodePortAddresses (empty: all, incl. 127.0.0.1)
 };
 
 class Daemon {

@@ -53,9 +53,13 @@ struct Daemon::Parts {
 
   LocalApiServer local_api;
 
-  // The kubelet's latest pod statuses, for recomputing endpoints when Services change.
+  // The kubelet's latest pod statuses, for recomputing endpoints when Services change. Endpoints are computed
+  // only once the kubelet reported every pod it knows (pods_reported): before that, a restarted agent would
+  // publish Services without endpoints and reject their traffic until the next sync.
   std::mutex pods_mu;
   std::vector<proxy::PodWithStatus> pods;
+  bool pods_reported = false;
+  void SetPods(const std::vector<kubelet::PodWithStatus>& statuses);
   void RefreshEndpoints();
 };
 

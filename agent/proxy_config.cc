@@ -11,15 +11,21 @@
 namespace kubenode::agent {
 namespace {
 
-// KubeProxyConfiguration fields (kubeproxy.config.k8s.io/v1alpha1) kubenode accepts and does not implement.
+// KubeProxyConfiguration fields (kubeproxy.config.k8s.io/v1alpha1) that have no effect by design, accepted and
+// ignored: other modes' and platforms' settings (upstream ignores them in nftables mode too) and the API-server
+// connection (kubenode reads manifests). See proxy_config.h.
 const std::initializer_list<const char*> kIgnoredProxyFields = {
-    "featureGates", "clientConnection", "logging", "bindAddressHardFail", "enableProfiling",
-    "showHiddenMetricsForVersion", "iptables", "ipvs", "winkernel", "detectLocalMode", "detectLocal",
-    "oomScoreAdj", "conntrack", "configSyncPeriod", "portRange", "windowsRunAsService",
+    "iptables", "ipvs", "winkernel", "windowsRunAsService", "clientConnection", "configSyncPeriod",
 };
+// Upstream fields whose effect kubenode does not implement are an error when present (DecodeProxy).
+constexpr char kNotSupported[] = "field not supported by kubenode";
 
 constexpr int32_t kHealthzPort = 10256;
 constexpr int32_t kMetricsPort = 10249;
+constexpr char kDefaultHealthz[] = "0.0.0.0:10256";
+constexpr char kDefaultHealthz6[] = "[::]:10256";
+constexpr char kDefaultMetrics[] = "127.0.0.1:10249";
+constexpr char kDefaultMetrics6[] = "[::1]:10249";
 
 bool IsIPv6(std::string_view text) {
   std::string s(text);
@@ -82,6 +88,7 @@ std::vector<std::string> SplitComma(const std::string& text) {
 
 struct ProxyFileValues {
   std::string mode;
+  std::string detect_local_mode;
   std::string cluster_cidr;
   std::string node_port_range;
   bool healthz_set = false;
@@ -97,6 +104,7 @@ ProxyFileValues DecodeProxy(ConfigDocument& doc, ProxyConfig& c) {
   api::NodeReader& r = doc.reader();
   ProxyFileValues file;
   auto nothing = [](const YAML::Node&, const std::string&) {};
+  auto unsupported = [&](const YAML::Node&, const std::string& path) { doc.Add({path, kNotSupported}); };
   auto nftables = [&](const YAML::Node& node, const std::string& path) {
     r.Object(node, path,
              {
@@ -135,6 +143,20 @@ ProxyFileValues DecodeProxy(ConfigDocument& doc, ProxyConfig& c) {
                {"nodePortAddresses", [&](auto& v, auto& p) { r.StringList(v, p, c.node_port_addresses); }},
                {"serviceClusterIPRange", [&](auto& v, auto& p) { NonEmptyString(r, v, p, c.service_cluster_ip_range); }},
                {"serviceNodePortRange", [&](auto& v, auto& p) { r.String(v, p, file.node_port_range); }},
+               {"detectLocalMode", [&](auto& v, auto& p) { r.String(v, p, file.detect_local_mode); }},
+               // An empty map is the default; any gate is not something kubenode has.
+               {"featureGates",
+                [&](auto& v, auto& p) {
+                  if (!v.IsMap() || v.size() != 0) doc.Add({p, std::string(kNotSupported) + " (no feature gates)"});
+                }},
+               {"conntrack", unsupported},
+               {"oomScoreAdj", unsupported},
+               {"detectLocal", unsupported},
+               {"logging", unsupported},
+               {"enableProfiling", unsupported},
+               {"showHiddenMetricsForVersion", unsupported},
+               {"portRange", unsupported},
+               {"bindAddressHardFail", unsupported},
            },
            kIgnoredProxyFields);
   return file;
@@ -156,9 +178,17 @@ void DefaultAndValidateProxy(ConfigDocument& doc, const ProxyFileValues& file, P
   }
   if (!IsHostPort(c.healthz_bind_address)) {
     doc.Add(Invalid("healthzBindAddress", c.healthz_bind_address, "must be IP:port"));
+  } else if (file.healthz_set && c.healthz_bind_address != kDefaultHealthz && c.healthz_bind_address != kDefaultHealthz6) {
+    // No healthz server is run: only the defaults (documented as not served) or "" (off) are accepted.
+    doc.Add({"healthzBindAddress", std::string(kNotSupported) + " (no healthz server; leave it unset or \"\")"});
   }
   if (!IsHostPort(c.metrics_bind_address)) {
     doc.Add(Invalid("metricsBindAddress", c.metrics_bind_address, "must be IP:port"));
+  } else if (file.metrics_set && c.metrics_bind_address != kDefaultMetrics && c.metrics_bind_address != kDefaultMetrics6) {
+    doc.Add({"metricsBindAddress", std::string(kNotSupported) + " (no metrics server; leave it unset or \"\")"});
+  }
+  if (!file.detect_local_mode.empty() && file.detect_local_mode != "ClusterCIDR") {
+    doc.Add({"detectLocalMode", std::string(kNotSupported) + " (only ClusterCIDR, the pod CIDR)"});
   }
 
   const ProxyConfig::NFTables& nft = c.nftables;
@@ -190,9 +220,12 @@ void DefaultAndValidateProxy(ConfigDocument& doc, const ProxyFileValues& file, P
     }
   }
   for (size_t i = 0; i < c.node_port_addresses.size(); ++i) {
-    if (!IsCIDR(c.node_port_addresses[i])) {
-      doc.Add(Invalid("nodePortAddresses[" + std::to_string(i) + "]", c.node_port_addresses[i],
+    const std::string& cidr = c.node_port_addresses[i];
+    if (!IsCIDR(cidr)) {
+      doc.Add(Invalid("nodePortAddresses[" + std::to_string(i) + "]", cidr,
                       "must be a CIDR (kubenode does not implement the keywords primary, localhost, all)"));
+    } else if (IsIPv6(cidr.substr(0, cidr.find('/')))) {
+      doc.Add(Invalid("nodePortAddresses[" + std::to_string(i) + "]", cidr, "kubenode's proxy is IPv4 only"));
     }
   }
 

@@ -1,7 +1,23 @@
 // kube-proxy's configuration file: kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration, decoded strictly
 // with upstream's field names and defaults, for the nftables mode (the only one kubenode implements).
-// Known upstream fields kubenode does not implement (iptables, ipvs, conntrack, clientConnection, ...) are
-// accepted and ignored (logged at debug level); anything else is an error naming the file, line and field.
+// Unknown fields are an error naming the file, line and field. Every accepted field takes effect (cmd/run.cc
+// wires them into DaemonOptions), with these decisions:
+// - takes effect: hostnameOverride (the node's name when the kubelet config sets none; a different one is an
+//   error: one node), clusterCIDR (masquerade of off-pod traffic), nftables.syncPeriod (drift check period),
+//   nftables.minSyncPeriod, nftables.masqueradeBit, nftables.masqueradeAll, nodePortAddresses (IPv4 CIDRs;
+//   empty: every local address including 127.0.0.1, with the route_localnet guard; see proxy/README.md),
+//   serviceClusterIPRange (allocation, and the "no such Service" reject rule), serviceNodePortRange,
+//   mode ("" or nftables), detectLocalMode ("" or ClusterCIDR: what clusterCIDR does).
+// - bindAddress only chooses the defaults of the two addresses below (as upstream, where it binds nothing
+//   in nftables mode).
+// - healthzBindAddress, metricsBindAddress: no healthz or metrics server is run. The defaults
+//   (0.0.0.0:10256 / 127.0.0.1:10249, or the IPv6 ones) and "" pass and are not served; any other value is
+//   "field not supported by kubenode".
+// - accepted without effect, by design: iptables, ipvs, winkernel, windowsRunAsService (other modes and
+//   platforms: upstream ignores them in nftables mode too), clientConnection and configSyncPeriod (the
+//   API-server connection; kubenode reads manifests). Logged at debug level.
+// - "field not supported by kubenode" when present: conntrack, oomScoreAdj, detectLocal, logging,
+//   enableProfiling, showHiddenMetricsForVersion, portRange, bindAddressHardFail, and featureGates unless {}.
 // Two of kubenode's own settings, API-server flags upstream, live here too: serviceClusterIPRange and
 // serviceNodePortRange (kubenode allocates cluster IPs and node ports itself).
 #pragma once

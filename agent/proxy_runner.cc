@@ -1,5 +1,7 @@
 #include "agent/proxy_runner.h"
 
+#include <algorithm>
+
 #include "base/log.h"
 
 namespace kubenode::agent {
@@ -35,46 +37,67 @@ void ProxyRunner::WithProxier(const std::function<void(proxy::Proxier&)>& fn) {
 
 void ProxyRunner::Loop() {
   auto log = Logger("proxy");
-  auto last_sync = std::chrono::steady_clock::now() - options_.min_sync_period;
+  using Clock = std::chrono::steady_clock;
+  auto last_sync = Clock::now() - options_.min_sync_period;
+  auto next_check = Clock::now() + options_.sync_period;
   while (true) {
+    bool periodic = false;
     {
       std::unique_lock lock(mu_);
-      cv_.wait_until(lock, last_sync + options_.sync_period, [&] { return stopping_ || pending_; });
+      cv_.wait_until(lock, next_check, [&] { return stopping_ || pending_; });
       if (stopping_) return;
-      // Coalesce: whatever arrives before min_sync_period has passed goes into the same sync.
-      auto earliest = last_sync + options_.min_sync_period;
-      if (std::chrono::steady_clock::now() < earliest) {
+      periodic = Clock::now() >= next_check;
+      // Coalesce: whatever arrives before min_sync_period (or the back-off) has passed goes into the same sync.
+      auto earliest = last_sync + (failures_ > 0 ? RetryDelay(failures_, options_) : options_.min_sync_period);
+      if (Clock::now() < earliest) {
         cv_.wait_until(lock, earliest, [&] { return stopping_; });
         if (stopping_) return;
       }
       pending_ = false;
     }
+    if (periodic) next_check = Clock::now() + options_.sync_period;
     // Until both Services and endpoints were listed once, a sync would remove rules that are still wanted.
     if (!tracker_.synced()) {
-      last_sync = std::chrono::steady_clock::now();
+      last_sync = Clock::now();
       continue;
     }
     // O(changed Services) on both sides: the snapshot shares the tracker's per-Service ports, and the proxier
     // reads only the changed entries unless it must plan everything. The snapshot is dropped at the end of
-    // the iteration, so the tracker can update its map in place next time.
-    proxy::ServiceSnapshot snapshot = tracker_.Snapshot();
+    // the iteration, so the tracker can update its map in place next time. A Service delivered together with
+    // its endpoints (a tracker Batch) is not snapshotted halfway: the batch's end wakes this loop again.
+    std::optional<proxy::ServiceSnapshot> snapshot = tracker_.TrySnapshot();
+    if (!snapshot) continue;
     std::lock_guard proxier_lock(proxier_mu_);
-    const auto started = std::chrono::steady_clock::now();
-    Status s = proxier_.Sync(snapshot.ports.by_service(), snapshot.changed);
-    last_sync = std::chrono::steady_clock::now();
+    const auto started = Clock::now();
+    Status s = proxier_.Sync(snapshot->ports.by_service(), snapshot->changed);
+    const bool full = s.ok() && proxier_.last_stats().full_resync;
+    auto stats = proxier_.last_stats();
+    if (s.ok() && periodic && !full) {
+      s = proxier_.RepairDrift();
+      if (s.ok() && proxier_.last_stats().drift_ops > 0) stats = proxier_.last_stats();
+    }
+    last_sync = Clock::now();
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(last_sync - started).count();
     if (!s.ok()) {
-      log->error("sync of {} service ports failed (the previous ruleset stays; full resync next): {}",
-                 snapshot.ports.size(), s.message());
+      ++failures_;
+      log->error("sync of {} service ports failed (the previous ruleset stays; full resync in {} ms): {}",
+                 snapshot->ports.size(), RetryDelay(failures_, options_).count(), s.message());
       Trigger();
       continue;
     }
-    const auto& stats = proxier_.last_stats();
+    failures_ = 0;
     if (stats.element_ops + stats.other_ops > 0 || stats.full_resync) {
-      log->info("synced {} service ports in {} us ({} element ops, {} other ops{})", snapshot.ports.size(), took,
-                stats.element_ops, stats.other_ops, stats.full_resync ? ", full resync" : "");
+      log->info("synced {} service ports in {} us ({} element ops, {} other ops{}{})", snapshot->ports.size(), took,
+                stats.element_ops, stats.other_ops, stats.full_resync ? ", full resync" : "",
+                stats.drift_ops > 0 ? ", repaired drift" : "");
     }
   }
+}
+
+std::chrono::milliseconds RetryDelay(int failures, const ProxyRunnerOptions& options) {
+  std::chrono::milliseconds delay{1000};
+  for (int i = 1; i < failures && delay < options.max_retry_delay; ++i) delay *= 2;
+  return std::max(options.min_sync_period, std::min(delay, options.max_retry_delay));
 }
 
 }  // namespace kubenode::agent

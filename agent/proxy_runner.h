@@ -1,6 +1,8 @@
 // The proxy's sync thread, as kube-proxy's BoundedFrequencyRunner around syncProxyRules: a change to
 // Services or endpoints triggers a sync, no more often than min_sync_period (changes in between are
-// coalesced into one transaction), and a periodic sync every sync_period re-checks the kernel.
+// coalesced into one transaction), and every sync_period the kernel's table is compared with what was
+// applied and repaired (Proxier::RepairDrift). After a failed sync the next attempt waits RetryDelay
+// (exponential, reset by a success) instead of retrying a full resync every min_sync_period.
 #pragma once
 
 #include <chrono>
@@ -17,7 +19,12 @@ namespace kubenode::agent {
 struct ProxyRunnerOptions {
   std::chrono::milliseconds min_sync_period{1000};  // nftables.minSyncPeriod
   std::chrono::milliseconds sync_period{30000};     // nftables.syncPeriod
+  std::chrono::milliseconds max_retry_delay{30000};  // cap of the back-off after failed syncs
 };
+
+// The wait before the next attempt after `failures` (>= 1) failed syncs in a row: 1 s, 2 s, 4 s, ... capped
+// at max_retry_delay, never below min_sync_period.
+std::chrono::milliseconds RetryDelay(int failures, const ProxyRunnerOptions& options);
 
 class ProxyRunner {
  public:
@@ -41,6 +48,7 @@ class ProxyRunner {
   std::mutex proxier_mu_;
   std::condition_variable cv_;
   bool pending_ = true;
+  int failures_ = 0;  // failed syncs in a row (sync thread only)
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -2,6 +2,7 @@
 // through NftnlBackend inside a fresh network namespace, printed beside `nft -f` of an upstream-shaped
 // ruleset (kube-proxy nftables <= v1.35: service verdict map -> per-service chain -> numgen vmap ->
 // per-endpoint chains) of the same services, loaded in the same run. See bench/README.md.
+#include <malloc.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "netfilter/fake_backend.h"
 #include "netfilter/nftnl_backend.h"
 #include "proxy/proxier.h"
 #include "proxy/service_change_tracker.h"
@@ -132,11 +134,81 @@ double Mean(const std::vector<double>& v) {
 
 }  // namespace
 
+// `n` Services with one slice of 10 endpoints each, both sources synced.
+void LoadTracker(proxy::ServiceChangeTracker& tracker, int n) {
+  for (int i = 0; i < n; ++i) {
+    tracker.OnServiceAdd(ApiService(i));
+    tracker.OnEndpointSliceAdd(ApiSlice(i, 10, i * 10));
+  }
+  tracker.OnServicesSynced();
+  tracker.OnEndpointSlicesSynced();
+}
+
+// The process's resident set (VmRSS of /proc/self/status), in MB.
+double RssMb() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return -1;
+}
+
+// Memory of the daemon's proxy state: 10 000 Services x 10 endpoints through the tracker, the planner and a
+// FakeBackend (the kernel's table in this process's memory too, as a stand-in for the applied model), then
+// 5 churn cycles that change every Service's endpoints.
+void MemoryBench() {
+  const int n = 10000;
+  const double base = RssMb();
+  netfilter::FakeBackend backend;
+  backend.set_record_history(false);
+  proxy::PlannerConfig config;
+  config.pod_cidr = "10.128.0.0/9";
+  proxy::Proxier proxier(backend, config);
+  proxy::ServiceChangeTracker tracker("bench-node");
+  LoadTracker(tracker, n);
+  const double inputs = RssMb();
+  auto sync = [&] {
+    proxy::ServiceSnapshot snapshot = tracker.Snapshot();
+    Status s = proxier.Sync(snapshot.ports.by_service(), snapshot.changed);
+    if (!s.ok()) std::fprintf(stderr, "memory bench sync: %s\n", s.message().c_str());
+  };
+  sync();
+  const double loaded = RssMb();
+  std::vector<double> cycles;
+  for (int cycle = 1; cycle <= 5; ++cycle) {
+    for (int i = 0; i < n; ++i) {
+      api::EndpointSlice old_slice = ApiSlice(i, 10, i * 10 + ((cycle - 1) % 2) * n * 10);
+      api::EndpointSlice new_slice = ApiSlice(i, 10, i * 10 + (cycle % 2) * n * 10);
+      tracker.OnEndpointSliceUpdate(old_slice, new_slice);
+      if (i % 100 == 99) sync();  // the sync loop takes 100 changes at a time
+    }
+    sync();
+    cycles.push_back(RssMb());
+  }
+  std::printf("memory (VmRSS): start %.1f MB; %d Services x 10 endpoints in the tracker %.1f MB; synced %.1f MB "
+              "(+%.1f MB: proxier model, planner, FakeBackend's table); after churn cycles:",
+              base, n, inputs, loaded, loaded - inputs);
+  for (double c : cycles) std::printf(" %.1f", c);
+  // The periodic drift check (a dump of the whole table) gives back what the churn left in free lists.
+  if (Status s = proxier.RepairDrift(); !s.ok()) std::fprintf(stderr, "memory bench drift check: %s\n", s.message().c_str());
+  std::printf(" MB; after a drift check %.1f", RssMb());
+  // What the daemon holds: the same without the FakeBackend's copy of the table (the kernel's, in the daemon).
+  *backend.MutableTable(2, proxy::kProxyTable) = netfilter::Table{};
+  malloc_trim(0);
+  std::printf(" MB; without the FakeBackend's table %.1f MB\n\n", RssMb());
+  std::fflush(stdout);
+}
+
 int main() {
+  if (std::getenv("KUBENODE_BENCH_MEMORY_ONLY") != nullptr) {
+    MemoryBench();
+    return 0;
+  }
   const std::string ns = "kn-bench-" + std::to_string(getpid());
   const std::string tmp = "/tmp/" + ns + ".nft";
   const bool upstream_10k = std::getenv("KUBENODE_BENCH_UPSTREAM_10K") != nullptr;
   std::vector<Row> rows;
+  MemoryBench();
   std::printf("%-6s %13s %10s %12s %16s %17s %18s %16s %8s\n", "N x10", "kubenode full", "(plan)", "(kernel tx)",
               "1 change (Sync)", "1 change (replan)", "1 change (kernel)", "upstream nft -f", "ratio");
   for (int n : {1000, 10000}) {
@@ -194,12 +266,7 @@ int main() {
         third.table = "kubenode-proxy-3";
         proxy::Proxier daemon(backend, third);
         proxy::ServiceChangeTracker tracker("bench-node");
-        for (int i = 0; i < n; ++i) {
-          tracker.OnServiceAdd(ApiService(i));
-          tracker.OnEndpointSliceAdd(ApiSlice(i, 10, i * 10));
-        }
-        tracker.OnServicesSynced();
-        tracker.OnEndpointSlicesSynced();
+        LoadTracker(tracker, n);
         {
           proxy::ServiceSnapshot snapshot = tracker.Snapshot();
           s = daemon.Sync(snapshot.ports.by_service(), snapshot.changed);

@@ -61,8 +61,15 @@ Result<agent::DaemonOptions> BuildOptions(const CLI::App& run, const RunFlags& f
     pc.service_node_port_range = *range;
   }
 
+  // One node name for both halves: the proxy's hostnameOverride names the node when the kubelet's does not.
+  if (!pc.hostname_override.empty() && !kc.hostname_override.empty() && pc.hostname_override != kc.hostname_override) {
+    return Status::Error(f.proxy_config + ": hostnameOverride: \"" + pc.hostname_override +
+                         "\" differs from the kubelet's node name \"" + kc.hostname_override +
+                         "\": kubenode runs the kubelet and the proxy as one node");
+  }
   agent::DaemonOptions o;
-  o.kubelet.node_name = kc.hostname_override.empty() ? host::NodeName() : kc.hostname_override;
+  const std::string& override_name = kc.hostname_override.empty() ? pc.hostname_override : kc.hostname_override;
+  o.kubelet.node_name = override_name.empty() ? host::NodeName() : override_name;
   o.kubelet.node_ip = kc.node_ip;
   if (o.kubelet.node_ip.empty()) {
     auto ip = host::PrimaryIPv4Address();
@@ -84,6 +91,11 @@ Result<agent::DaemonOptions> BuildOptions(const CLI::App& run, const RunFlags& f
   o.service_node_port_range = pc.service_node_port_range.ToString();
   o.cluster_cidr = pc.cluster_cidrs.empty() ? "" : pc.cluster_cidrs.front();
   o.state_dir = f.state_dir;
+  o.proxy_sync_period = Millis(pc.nftables.sync_period);
+  o.proxy_min_sync_period = Millis(pc.nftables.min_sync_period);
+  o.masquerade_bit = pc.nftables.masquerade_bit;
+  o.masquerade_all = pc.nftables.masquerade_all;
+  o.node_port_addresses = pc.node_port_addresses;
   return o;
 }
 

@@ -240,8 +240,19 @@ Status Kubelet::Start() {
     });
     if (!st.ok()) return st.WithContext("start pod source " + s->Name());
   }
+  started_ = std::chrono::steady_clock::now();
   loop_ = std::thread([this] { Loop(); });
   return {};
+}
+
+bool Kubelet::AllPodsReported() const {
+  if (!pod_config_.SeenAllSources(source_names_)) return false;
+  std::vector<std::string> uids;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [uid, pod] : desired_) uids.push_back(uid);
+  }
+  return std::all_of(uids.begin(), uids.end(), [this](const std::string& uid) { return status_.Get(uid).has_value(); });
 }
 
 void Kubelet::Loop() {
@@ -257,6 +268,15 @@ void Kubelet::Loop() {
     if (gc) last_gc_ = now;
     Housekeeping(gc);
     if (config_.pod_worker_threads == 0) workers_.RunPending();
+    if (pods_reported_) {
+      const bool all = AllPodsReported();
+      if (all || now - started_ >= pods_reported_timeout_) {
+        if (!all) Logger("kubelet")->warn("not every pod has a status yet; reporting pods as listed anyway");
+        auto callback = std::move(pods_reported_);
+        pods_reported_ = nullptr;
+        callback();
+      }
+    }
   }
 }
 

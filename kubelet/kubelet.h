@@ -55,6 +55,15 @@ class Kubelet {
   void AddPodSource(std::unique_ptr<PodSource> source);
   // Called with all pods and statuses whenever one changes (the proxy's endpoints). Before Start().
   void AddStatusListener(StatusManager::Listener listener) { status_.AddListener(std::move(listener)); }
+  // Called once, from the kubelet's loop, when every source has listed its pods and each of those pods has a
+  // status (after a restart: the adopted pods' state is known), or `timeout` after Start() if some pod takes
+  // longer (e.g. an image pull). The proxy's endpoints count as listed only then. Before Start().
+  void SetPodsReportedCallback(std::function<void()> callback, std::chrono::milliseconds timeout) {
+    pods_reported_ = std::move(callback);
+    pods_reported_timeout_ = timeout;
+  }
+  // Every source has listed its pods and each desired pod has a status.
+  bool AllPodsReported() const;
 
   Status Start();
   void Stop();
@@ -109,6 +118,9 @@ class Kubelet {
   std::condition_variable loop_cv_;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point last_gc_{};
+  std::function<void()> pods_reported_;  // reset once called
+  std::chrono::milliseconds pods_reported_timeout_{0};
+  std::chrono::steady_clock::time_point started_{};
 };
 
 }  // namespace kubenode::kubelet

@@ -38,7 +38,7 @@ Result<std::optional<Table>> FakeBackend::Dump(uint32_t family, const std::strin
 }
 
 Status FakeBackend::Apply(const Transaction& tx) {
-  applied_.push_back(tx);
+  if (record_) applied_.push_back(tx);
   if (fail_count_ > 0) {
     --fail_count_;
     size_t i = tx.ops.empty() ? 0 : std::min(fail_op_, tx.ops.size() - 1);

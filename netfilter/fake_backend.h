@@ -25,6 +25,8 @@ class FakeBackend : public Backend {
   // Dump fails while set.
   void FailDumps(bool fail) { fail_dumps_ = fail; }
 
+  // Keep (default) or drop the history below (benchmarks: it grows with every sync).
+  void set_record_history(bool record) { record_ = record; }
   // Every transaction passed to Apply, successful or not.
   const std::vector<Transaction>& applied() const { return applied_; }
   int successful_applies() const { return successful_; }
@@ -41,6 +43,7 @@ class FakeBackend : public Backend {
   std::string fail_message_;
   size_t fail_op_ = 0;
   bool fail_dumps_ = false;
+  bool record_ = true;
   uint64_t next_handle_ = 1;
 };
 

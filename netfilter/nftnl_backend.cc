@@ -121,9 +121,26 @@ Status NftnlBackend::Open() {
   }
   portid_ = mnl_socket_get_portid(nl_);
   int one = 1;
-  mnl_socket_setsockopt(nl_, NETLINK_CAP_ACK, &one, sizeof one);
-  mnl_socket_setsockopt(nl_, NETLINK_EXT_ACK, &one, sizeof one);
+  // CAP_ACK keeps acknowledgements small (no copy of each request); EXT_ACK gives the failing attribute,
+  // which names the failing element. Without them acknowledgements overflow sooner and errors say less.
+  for (auto [option, name] : {std::pair{NETLINK_CAP_ACK, "NETLINK_CAP_ACK"}, std::pair{NETLINK_EXT_ACK, "NETLINK_EXT_ACK"}}) {
+    if (mnl_socket_setsockopt(nl_, option, &one, sizeof one) != 0) {
+      Status s = Status::Error(std::string("netfilter netlink socket: set ") + name + ": " + strerror(errno));
+      mnl_socket_close(nl_);
+      nl_ = nullptr;
+      return s;
+    }
+  }
   return Status();
+}
+
+Status SetSocketBuffer(int fd, bool receive, int bytes) {
+  const int force = receive ? SO_RCVBUFFORCE : SO_SNDBUFFORCE;
+  const int plain = receive ? SO_RCVBUF : SO_SNDBUF;
+  if (setsockopt(fd, SOL_SOCKET, force, &bytes, sizeof bytes) == 0) return Status();
+  if (setsockopt(fd, SOL_SOCKET, plain, &bytes, sizeof bytes) == 0) return Status();
+  return Status::Error(std::string("set ") + (receive ? "SO_RCVBUF" : "SO_SNDBUF") + " to " + std::to_string(bytes) +
+                       " bytes: " + strerror(errno));
 }
 
 Status NftnlBackend::Apply(const Transaction& tx) {
@@ -272,12 +289,14 @@ Status NftnlBackend::Apply(const Transaction& tx) {
 
   size_t size = mnl_nlmsg_batch_size(batch);
   int fd = mnl_socket_get_fd(nl_);
-  int sndbuf = static_cast<int>(size + 4096);
-  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0)
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  // The whole batch goes in one sendmsg and every acknowledgement must fit in the receive queue.
   int rcvbuf = static_cast<int>(std::max<size_t>(1 << 20, msgs.size() * 2048));
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  for (Status s : {SetSocketBuffer(fd, false, static_cast<int>(size + 4096)), SetSocketBuffer(fd, true, rcvbuf)}) {
+    if (!s.ok()) {
+      mnl_nlmsg_batch_stop(batch);
+      return s.WithContext("netfilter netlink socket for table " + tx.table);
+    }
+  }
 
   ssize_t sent = mnl_socket_sendto(nl_, mnl_nlmsg_batch_head(batch), size);
   int send_errno = errno;
@@ -298,7 +317,8 @@ Status NftnlBackend::Apply(const Transaction& tx) {
       if (errno == ENOBUFS) {  // acknowledgements were dropped: grow the buffer, keep reading what is left
         lost = true;
         rcvbuf *= 2;
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf);
+        if (Status s = SetSocketBuffer(fd, true, rcvbuf); !s.ok())
+          Logger("netfilter")->warn("growing the receive buffer after lost acknowledgements: {}", s.message());
         continue;
       }
       break;  // EAGAIN: nothing more is coming

@@ -46,4 +46,8 @@ class NftnlBackend : public Backend {
   std::map<std::pair<std::string, std::string>, Set> known_sets_;  // (table, set) definitions, for errors
 };
 
+// Sets the socket's send (or receive) buffer to `bytes`: SO_SNDBUFFORCE / SO_RCVBUFFORCE (root), else the
+// unprivileged option (capped by net.core.*mem_max). Error names the option and errno when both fail.
+Status SetSocketBuffer(int fd, bool receive, int bytes);
+
 }  // namespace kubenode::netfilter

@@ -43,14 +43,21 @@ class AllocationStore {
 //   {"version": 1, "services": {"default/web": {"clusterIP": "10.96.12.34",
 //     "nodePorts": [{"name": "", "protocol": "TCP", "nodePort": 30001}],
 //     "creationTimestamp": "2026-01-01T00:00:00Z"}}}
+// Every save also writes a second copy, `<path>.bak`, the same way. Load never fails on what the files hold
+// (the kubelet half must start whatever they contain): a file that cannot be decoded is moved aside to
+// `<path>.corrupt-<unix time>` and the backup is used; without a usable backup, the entries that decode are
+// kept. problems() says what happened (the daemon logs it and records an event).
 class FileAllocationStore : public AllocationStore {
  public:
   explicit FileAllocationStore(std::string path) : path_(std::move(path)) {}
   Result<AllocationMap> Load() override;
   Status Save(const AllocationMap& allocations) override;
+  // What the last Load found wrong and did about it; empty when the file was fine (or absent).
+  const std::vector<std::string>& problems() const { return problems_; }
 
  private:
   std::string path_;
+  std::vector<std::string> problems_;
 };
 
 // For tests: keeps the state in memory; can be told to fail saves.
@@ -76,5 +83,8 @@ class MemoryAllocationStore : public AllocationStore {
 // The JSON text of the file format, exposed for tests and `kubenode` debugging output.
 std::string AllocationsToJson(const AllocationMap& allocations);
 Result<AllocationMap> AllocationsFromJson(const std::string& text);
+// As AllocationsFromJson, but an entry that does not decode is left out and named in `skipped` instead of
+// failing the whole text (still an error when the text is not a version-1 document at all).
+Result<AllocationMap> AllocationsFromJson(const std::string& text, std::vector<std::string>* skipped);
 
 }  // namespace kubenode::proxy

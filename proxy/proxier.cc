@@ -1,6 +1,7 @@
 #include "proxy/proxier.h"
 
 #include <linux/netfilter.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <chrono>
@@ -95,6 +96,32 @@ Status Proxier::FullResync(const std::vector<ServicePortInfo>& services) {
   if (!plan.ok()) return plan.status().WithContext("plan proxy ruleset");
   for (const std::string& s : plan->skipped) Logger("proxy")->warn("skipping {}", s);
   return Commit(live->has_value() ? &**live : nullptr, std::move(plan->table), services, true);
+}
+
+Status Proxier::RepairDrift() {
+  if (needs_full_resync_ || !applied_) return Status();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto live = backend_.Dump(NFPROTO_IPV4, config_.table);
+  if (!live.ok()) {
+    needs_full_resync_ = true;
+    planner_.Reset();
+    return live.status().WithContext("check proxy rules");
+  }
+  const netfilter::Table* current = live->has_value() ? &**live : nullptr;
+  netfilter::Transaction tx = netfilter::Diff(current, *applied_);
+  live = std::optional<netfilter::Table>();
+  malloc_trim(0);  // the live copy was as big as the model (see Commit)
+  stats_ = SyncStats{};
+  stats_.dump_s = Since(t0);
+  stats_.element_ops = tx.ElementOps();
+  stats_.other_ops = tx.NonElementOps();
+  stats_.drift_ops = tx.ops.size();
+  if (tx.empty()) return Status();
+  Logger("proxy")->warn("table {} differs from the applied ruleset ({} element ops, {} other ops): repairing",
+                        config_.table, stats_.element_ops, stats_.other_ops);
+  if (Status s = ApplyTransaction(tx); !s.ok()) return s;
+  if (!ChangesRules(tx)) return Status();
+  return ReadBackRules();
 }
 
 Status Proxier::Sync(const std::vector<ServicePortInfo>& services, const std::set<std::string>& changed) {
@@ -281,6 +308,10 @@ Status Proxier::Commit(const netfilter::Table* current, netfilter::Table desired
   if (conntrack_) CleanupConntrack(udp_endpoints_, now_any);
   udp_endpoints_ = std::move(now);
   needs_full_resync_ = false;
+  // A full plan, its transaction and (on a resync) the live table's copy were freed just now: give the pages
+  // back to the system, or the process keeps the peak of the largest full sync for good.
+  tx = {};
+  malloc_trim(0);
   Logger("proxy")->debug("synced table {}: {} element ops, {} other ops{}", config_.table, stats_.element_ops,
                          stats_.other_ops, full ? " (full resync)" : "");
   return Status();

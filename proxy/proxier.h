@@ -29,6 +29,7 @@ struct SyncStats {
   size_t planned_services = 0;  // Service ports planned
   size_t element_ops = 0;
   size_t other_ops = 0;  // chains, sets, rules, tables
+  size_t drift_ops = 0;  // RepairDrift: ops that put back what changed behind the proxy's back
   // Where the time went, in seconds: reading the live table (full resync), planning, diffing, the kernel
   // transaction (Apply), reading back rule handles.
   double dump_s = 0, plan_s = 0, diff_s = 0, apply_s = 0, readback_s = 0;
@@ -53,6 +54,11 @@ class Proxier {
   Status Sync(const PortsByService& services, const std::set<std::string>& changed);
   // Reads the live table and applies only what differs from the desired state.
   Status FullResync(const std::vector<ServicePortInfo>& services);
+  // The periodic re-check (every syncPeriod): reads the live table and repairs whatever differs from what was
+  // last applied (elements or rules deleted or added behind the proxy's back; dynamic affinity entries are not
+  // compared). Nothing to compare before a first successful sync or while a full resync is due (the next Sync
+  // reads the live table anyway). last_stats().drift_ops counts the repairs.
+  Status RepairDrift();
   // Deletes the proxy's table, if present (for --cleanup). Nothing else is touched.
   Status Cleanup();
 

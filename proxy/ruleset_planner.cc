@@ -12,41 +12,20 @@
 #include <map>
 #include <set>
 
-#include "netfilter/builders.h"
 #include "netfilter/diff.h"
 #include "netfilter/values.h"
+#include "proxy/ruleset_names.h"
 
 namespace kubenode::proxy {
 
-using netfilter::BaseHook;
 using netfilter::Bytes;
-using netfilter::Chain;
-using netfilter::Concat;
-using netfilter::DataType;
-using netfilter::Expr;
-using netfilter::Reg32;
-using netfilter::Rule;
 using netfilter::Set;
 using netfilter::Table;
 using netfilter::AddElements;
 using netfilter::DeleteElements;
-namespace b = netfilter::build;
+using namespace names;
 
 namespace {
-
-constexpr char kNoEndpointServices[] = "no-endpoint-services";
-constexpr char kNoEndpointNodePorts[] = "no-endpoint-nodeports";
-constexpr char kNoLocalEndpointNodePorts[] = "no-local-endpoint-nodeports";
-constexpr char kClusterIps[] = "cluster-ips";
-constexpr char kNodePortsMasq[] = "nodeports-masquerade";
-constexpr char kHairpin[] = "hairpin";
-
-const netfilter::TypeList kServiceKey{DataType::kIpv4Addr, DataType::kInetProto, DataType::kInetService};
-const netfilter::TypeList kNodePortKey{DataType::kInetProto, DataType::kInetService};
-const netfilter::TypeList kEndpoint{DataType::kIpv4Addr, DataType::kInetService};
-
-std::string AffinityServices(int32_t t) { return "affinity-services-" + std::to_string(t); }
-std::string AffinityNodePorts(int32_t t) { return "affinity-nodeports-" + std::to_string(t); }
 
 uint8_t ProtoNumber(api::Protocol p) {
   switch (p) {
@@ -56,19 +35,6 @@ uint8_t ProtoNumber(api::Protocol p) {
   }
   return IPPROTO_TCP;
 }
-
-using Exprs = std::vector<Expr>;
-Exprs Join(std::initializer_list<Exprs> parts) {
-  Exprs out;
-  for (const Exprs& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
-
-// ip daddr . meta l4proto . th dport -> R0..R2
-Exprs ServiceKeyLoads() { return {b::IpDaddr(Reg32(0)), b::L4Proto(Reg32(1)), b::ThDport(Reg32(2))}; }
-// meta l4proto . th dport -> R0..R1
-Exprs NodePortKeyLoads() { return {b::L4Proto(Reg32(0)), b::ThDport(Reg32(1))}; }
-
 
 }  // namespace
 
@@ -214,117 +180,6 @@ ServiceElements PlanServiceElements(const ServicePortInfo& sp) {
     out.nodeport.push_back({AffinityNodePorts(timeout), {{out.nodeport_key, ""}}});
   }
   return out;
-}
-
-Result<Table> PlanStatic(const Groups& groups, const PlannerConfig& config) {
-  Table t;
-  t.family = NFPROTO_IPV4;
-  t.name = config.table;
-
-  Exprs not_localhost;  // ip daddr != 127.0.0.0/8 when NodePorts must not answer on localhost
-  if (!config.localhost_nodeports) not_localhost = *b::IpPrefix(true, "127.0.0.0/8", true);
-  Exprs off_cluster;
-  if (!config.pod_cidr.empty()) {
-    auto e = b::IpPrefix(false, config.pod_cidr, true);
-    if (!e.ok()) return e.status().WithContext("pod CIDR");
-    off_cluster = *e;
-  }
-
-  auto add_set = [&](const std::string& name, netfilter::TypeList key, netfilter::TypeList data = {}) -> Set& {
-    Set& s = t.sets[name];
-    s.name = name;
-    s.key = std::move(key);
-    s.data = std::move(data);
-    s.size = SetCapacity(0);
-    return s;
-  };
-  add_set(kNoEndpointServices, kServiceKey);
-  add_set(kNoEndpointNodePorts, kNodePortKey);
-  add_set(kNoLocalEndpointNodePorts, kNodePortKey);
-  add_set(kClusterIps, kServiceKey);
-  add_set(kNodePortsMasq, kNodePortKey);
-  add_set(kHairpin, {DataType::kIpv4Addr, DataType::kIpv4Addr});
-  for (size_t n : groups.ip)
-    add_set(ServiceIpsMap(n), {DataType::kIpv4Addr, DataType::kInetProto, DataType::kInetService, DataType::kMark},
-            kEndpoint);
-  for (size_t n : groups.np)
-    add_set(NodePortsMap(n), {DataType::kInetProto, DataType::kInetService, DataType::kMark}, kEndpoint);
-  const std::set<int32_t>& affinity_timeouts = groups.affinity;
-  const std::set<size_t>& ip_groups = groups.ip;
-  const std::set<size_t>& np_groups = groups.np;
-  for (int32_t timeout : affinity_timeouts) {
-    Set& m = add_set(AffinityMap(timeout),
-                     {DataType::kIpv4Addr, DataType::kIpv4Addr, DataType::kInetProto, DataType::kInetService}, kEndpoint);
-    m.flags = netfilter::kSetFlagDynamic | netfilter::kSetFlagTimeout;
-    m.timeout_ms = static_cast<uint64_t>(timeout) * 1000;
-    m.size = kAffinityMapSize;
-    // The planner names both gate sets in rules, so they exist even when empty.
-    add_set(AffinityServices(timeout), kServiceKey);
-    add_set(AffinityNodePorts(timeout), kNodePortKey);
-  }
-
-  // Rules.
-  auto chain = [&](const char* name, const char* type, uint32_t hook, int32_t prio) -> Chain& {
-    t.chains.push_back(Chain{name, BaseHook{type, hook, prio}, {}});
-    return t.chains.back();
-  };
-  auto rule = [](Chain& c, Exprs e) { c.rules.push_back(Rule{std::move(e), 0}); };
-  const Exprs reject_services = Join({ServiceKeyLoads(), {b::LookupSet(Reg32(0), kNoEndpointServices), b::RejectDefault()}});
-  const Exprs reject_nodeports = Join({b::FibDaddrLocal(), not_localhost, NodePortKeyLoads(),
-                                       {b::LookupSet(Reg32(0), kNoEndpointNodePorts), b::RejectDefault()}});
-
-  Chain& input = chain("filter-input", "filter", NF_INET_LOCAL_IN, -110);
-  rule(input, reject_services);
-  rule(input, reject_nodeports);
-  rule(input, Join({b::FibDaddrLocal(), NodePortKeyLoads(), {b::LookupSet(Reg32(0), kNoLocalEndpointNodePorts), b::Drop()}}));
-  Chain& forward = chain("filter-forward", "filter", NF_INET_FORWARD, -110);
-  rule(forward, reject_services);
-  Chain& output = chain("filter-output", "filter", NF_INET_LOCAL_OUT, -110);
-  rule(output, reject_services);
-  rule(output, reject_nodeports);
-
-  for (auto [name, hook] : {std::pair{"nat-prerouting", NF_INET_PRE_ROUTING}, std::pair{"nat-output", NF_INET_LOCAL_OUT}}) {
-    Chain& c = chain(name, "nat", hook, -100);
-    if (!off_cluster.empty())
-      rule(c, Join({off_cluster, ServiceKeyLoads(), {b::LookupSet(Reg32(0), kClusterIps)}, b::MarkOr(kMasqueradeMark)}));
-    rule(c, Join({b::FibDaddrLocal(), not_localhost, NodePortKeyLoads(), {b::LookupSet(Reg32(0), kNodePortsMasq)},
-                  b::MarkOr(kMasqueradeMark)}));
-    for (int32_t timeout : affinity_timeouts) {
-      rule(c, {b::IpSaddr(Reg32(0)), b::IpDaddr(Reg32(1)), b::L4Proto(Reg32(2)), b::ThDport(Reg32(3)),
-               b::LookupMap(Reg32(0), AffinityMap(timeout), Reg32(0)), b::DnatTo(Reg32(0), Reg32(1))});
-    }
-    for (size_t n : ip_groups) {
-      rule(c, Join({ServiceKeyLoads(), {b::NumgenRandom(n, Reg32(3)), b::LookupMap(Reg32(0), ServiceIpsMap(n), Reg32(0)),
-                                        b::DnatTo(Reg32(0), Reg32(1))}}));
-    }
-    for (size_t n : np_groups) {
-      rule(c, Join({b::FibDaddrLocal(), not_localhost, NodePortKeyLoads(),
-                    {b::NumgenRandom(n, Reg32(2)), b::LookupMap(Reg32(0), NodePortsMap(n), Reg32(0)),
-                     b::DnatTo(Reg32(0), Reg32(1))}}));
-    }
-  }
-
-  Chain& post = chain("nat-postrouting", "nat", NF_INET_POST_ROUTING, 100);
-  // Affinity is recorded from the DNAT result of the connection's first packet (before masquerading, which
-  // ends the chain): client . original destination -> chosen endpoint.
-  const Exprs record_key = {b::CtOriginalSaddr(Reg32(0)), b::CtOriginalDaddr(Reg32(1)), b::L4Proto(Reg32(2)),
-                            b::CtOriginalProtoDst(Reg32(3)), b::IpDaddr(Reg32(4)), b::ThDport(Reg32(5))};
-  for (int32_t timeout : affinity_timeouts) {
-    const uint64_t ms = static_cast<uint64_t>(timeout) * 1000;
-    rule(post, Join({b::CtStatusDnat(),
-                     {b::CtOriginalDaddr(Reg32(0)), b::L4Proto(Reg32(1)), b::CtOriginalProtoDst(Reg32(2)),
-                      b::LookupSet(Reg32(0), AffinityServices(timeout))},
-                     record_key, {b::Update(AffinityMap(timeout), Reg32(0), Reg32(4), ms)}}));
-    rule(post, Join({b::CtStatusDnat(),
-                     {b::L4Proto(Reg32(0)), b::CtOriginalProtoDst(Reg32(1)), b::LookupSet(Reg32(0), AffinityNodePorts(timeout))},
-                     record_key, {b::Update(AffinityMap(timeout), Reg32(0), Reg32(4), ms)}}));
-  }
-  rule(post, Join({b::MarkHas(kMasqueradeMark), {b::MasqueradeFullyRandom()}}));
-  rule(post, Join({b::CtStatusDnat(), {b::IpSaddr(Reg32(0)), b::IpDaddr(Reg32(1)), b::LookupSet(Reg32(0), kHairpin),
-                                       b::MasqueradeFullyRandom()}}));
-  if (config.localhost_nodeports)
-    rule(post, Join({b::CtStatusDnat(), *b::IpPrefix(false, "127.0.0.0/8", false), {b::MasqueradeFullyRandom()}}));
-  return t;
 }
 
 Result<Plan> IncrementalPlanner::PlanAll(const std::vector<ServicePortInfo>& services) {

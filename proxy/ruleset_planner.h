@@ -31,9 +31,24 @@ struct PlannerConfig {
   // The pod network; traffic to a ClusterIP from outside it is masqueraded (upstream's clusterCIDR with
   // masqueradeAll=false). Empty: no such masquerading.
   std::string pod_cidr;
-  // NodePorts also answer on 127.0.0.1 (needs net.ipv4.conf.all.route_localnet=1).
+  // NodePorts also answer on 127.0.0.1 (needs net.ipv4.conf.all.route_localnet=1) when node_port_addresses
+  // is empty. Packets to 127.0.0.0/8 from other sources are then dropped before DNAT (upstream's
+  // route_localnet guard, CVE-2020-8558).
   bool localhost_nodeports = true;
+  // nodePortAddresses: IPv4 CIDRs; NodePorts answer only on local addresses inside them (on 127.0.0.1 only if
+  // one of them contains it). Empty: every local address.
+  std::vector<std::string> node_port_addresses;
+  // The ClusterIP range: traffic to it that matches no Service port is rejected instead of following the
+  // default route off the node (upstream's "no such service" check). Empty: no such rule.
+  std::string service_cidr;
+  // nftables.masqueradeBit as a mark (1 << bit): packets carrying it are masqueraded in postrouting.
+  uint32_t masquerade_mark = kMasqueradeMark;
+  // nftables.masqueradeAll: every packet to a ClusterIP is masqueraded, whatever its source.
+  bool masquerade_all = false;
 };
+
+// Whether `config` makes NodePorts answer on 127.0.0.1 (route_localnet is needed, and the guard planned).
+bool LocalhostNodePorts(const PlannerConfig& config);
 
 struct Plan {
   netfilter::Table table;

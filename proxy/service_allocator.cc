@@ -29,14 +29,19 @@ Result<std::unique_ptr<ServiceAllocator>> ServiceAllocator::Create(AllocationSto
   static const RealClock real_clock;
   const Clock* clock = options.clock ? options.clock : &real_clock;
   std::unique_ptr<ServiceAllocator> allocator(
-      new ServiceAllocator(store, clock, std::move(cluster_ips).value(), std::move(node_ports).value()));
+      new ServiceAllocator(store, clock, std::move(cluster_ips).value(), std::move(node_ports).value(),
+                           options.release_grace));
   allocator->Restore(*saved);
   return allocator;
 }
 
 ServiceAllocator::ServiceAllocator(AllocationStore* store, const Clock* clock, ClusterIPAllocator cluster_ips,
-                                   NodePortAllocator node_ports)
-    : store_(store), clock_(clock), cluster_ips_(std::move(cluster_ips)), node_ports_(std::move(node_ports)) {}
+                                   NodePortAllocator node_ports, std::chrono::seconds release_grace)
+    : store_(store),
+      clock_(clock),
+      cluster_ips_(std::move(cluster_ips)),
+      node_ports_(std::move(node_ports)),
+      release_grace_(release_grace) {}
 
 void ServiceAllocator::Restore(const AllocationMap& saved) {
   auto log = Logger("proxy");
@@ -68,11 +73,50 @@ void ServiceAllocator::Free(const ServiceAllocation& allocation) {
   for (const NodePortAllocation& port : allocation.node_ports) node_ports_.Release(port.node_port);
 }
 
+void ServiceAllocator::ReserveLocked(const std::string& key, ServiceAllocation allocation) {
+  if (release_grace_.count() <= 0) {
+    Free(allocation);
+    return;
+  }
+  reserved_[key] = {std::move(allocation), clock_->WallNow() + release_grace_};
+}
+
+void ServiceAllocator::ExpireLocked(bool all) {
+  const auto now = clock_->WallNow();
+  for (auto it = reserved_.begin(); it != reserved_.end();) {
+    if (!all && it->second.until > now) {
+      ++it;
+      continue;
+    }
+    Free(it->second.allocation);
+    it = reserved_.erase(it);
+  }
+}
+
+void ServiceAllocator::ReclaimLocked(const std::string& owner, const std::string& key) {
+  if (owner.empty() || owner == key) return;
+  auto it = reserved_.find(owner);
+  if (it == reserved_.end()) return;
+  Logger("proxy")->info("service {} takes values reserved for released service {}", key, owner);
+  Free(it->second.allocation);
+  reserved_.erase(it);
+}
+
 Result<api::Service> ServiceAllocator::Allocate(const api::Service& service) {
   const std::string key = Key(service.metadata.ns, service.metadata.name);
   std::lock_guard lock(mu_);
+  ExpireLocked(false);
   auto found = allocations_.find(key);
   const ServiceAllocation* previous = found == allocations_.end() ? nullptr : &found->second;
+  const bool stored = previous != nullptr;
+  // Released within the grace: its values come back (they are still held under its name). Taken out of the
+  // reservations for this call (put back on failure), so that reservations giving way cannot free them.
+  std::optional<Reserved> restored;
+  if (auto it = reserved_.find(key); !stored && it != reserved_.end()) {
+    restored = std::move(it->second);
+    reserved_.erase(it);
+    previous = &restored->allocation;
+  }
 
   // What this call takes that the Service did not hold before, to give back if a later step fails.
   std::vector<std::string> taken_ips;
@@ -80,6 +124,7 @@ Result<api::Service> ServiceAllocator::Allocate(const api::Service& service) {
   auto fail = [&](const Status& error) -> Result<api::Service> {
     for (const std::string& ip : taken_ips) cluster_ips_.Release(ip);
     for (int32_t port : taken_ports) node_ports_.Release(port);
+    if (restored) reserved_[key] = std::move(*restored);
     return error.WithContext("service " + key);
   };
 
@@ -87,7 +132,8 @@ Result<api::Service> ServiceAllocator::Allocate(const api::Service& service) {
   ServiceAllocation next;
   // Whole seconds, as the API (and the state file) keeps them.
   if (!out.metadata.creation_timestamp) {
-    out.metadata.creation_timestamp = previous && previous->created_at
+    // A Service re-added within the grace is a new object: a new timestamp.
+    out.metadata.creation_timestamp = stored && previous->created_at
                                           ? *previous->created_at
                                           : std::chrono::floor<std::chrono::seconds>(clock_->WallNow());
   }
@@ -98,10 +144,15 @@ Result<api::Service> ServiceAllocator::Allocate(const api::Service& service) {
     if (ip.empty() && previous) ip = previous->cluster_ip;
     if (ip.empty()) {
       Result<std::string> picked = cluster_ips_.AllocateNext(key);
+      if (!picked.ok() && !reserved_.empty()) {
+        ExpireLocked(true);  // the range ran out: reservations give way
+        picked = cluster_ips_.AllocateNext(key);
+      }
       if (!picked.ok()) return fail(picked.status().WithContext("spec.clusterIP"));
       ip = *picked;
       taken_ips.push_back(ip);
     } else {
+      ReclaimLocked(cluster_ips_.Owner(ip), key);
       bool held = cluster_ips_.Owner(ip) == key;
       Status taken = cluster_ips_.Allocate(ip, key);
       if (!taken.ok()) return fail(taken.WithContext("spec.clusterIP: Invalid value: \"" + ip + "\""));
@@ -123,6 +174,7 @@ Result<api::Service> ServiceAllocator::Allocate(const api::Service& service) {
       if (used.contains({node_port, ports[i].protocol})) {
         return Status::Error(PortField(i) + ": Duplicate value: " + std::to_string(node_port));
       }
+      ReclaimLocked(node_ports_.Owner(node_port), key);
       bool held = node_ports_.Owner(node_port) == key;
       Status taken = node_ports_.Allocate(node_port, key);
       if (!taken.ok()) return taken.WithContext(PortField(i) + ": Invalid value: " + std::to_string(node_port));
@@ -158,6 +210,10 @@ Result<api::Service> ServiceAllocator::Allocate(const api::Service& service) {
       }
       if (ports[i].node_port == 0) {
         Result<int32_t> picked = node_ports_.AllocateNext(key);
+        if (!picked.ok() && !reserved_.empty()) {
+          ExpireLocked(true);
+          picked = node_ports_.AllocateNext(key);
+        }
         if (!picked.ok()) return fail(picked.status().WithContext(PortField(i)));
         taken_ports.push_back(*picked);
         used.emplace(*picked, ports[i].protocol);
@@ -170,7 +226,7 @@ Result<api::Service> ServiceAllocator::Allocate(const api::Service& service) {
     }
   }
 
-  if (!previous || *previous != next) {
+  if (!stored || *previous != next) {
     AllocationMap updated = allocations_;
     updated[key] = next;
     if (Status saved = store_->Save(updated); !saved.ok()) return fail(saved.WithContext("saving allocations"));
@@ -196,9 +252,10 @@ Result<api::Service> ServiceAllocator::Allocate(const api::Service& service) {
 Status ServiceAllocator::Release(const std::string& ns, const std::string& name) {
   const std::string key = Key(ns, name);
   std::lock_guard lock(mu_);
+  ExpireLocked(false);
   auto found = allocations_.find(key);
   if (found == allocations_.end()) return Status();
-  Free(found->second);
+  ReserveLocked(key, std::move(found->second));
   allocations_.erase(found);
   return store_->Save(allocations_).WithContext("service " + key + ": saving allocations");
 }
@@ -212,7 +269,7 @@ Result<std::vector<std::string>> ServiceAllocator::ReleaseAllExcept(const std::s
       continue;
     }
     released.push_back(it->first);
-    Free(it->second);
+    ReserveLocked(it->first, std::move(it->second));
     it = allocations_.erase(it);
   }
   if (!released.empty()) {

@@ -5,7 +5,9 @@
 // A conflict fails the later Service and names the one holding the value; the holder is unaffected.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,6 +29,11 @@ struct ServiceAllocatorOptions {
   std::string node_port_range = kDefaultServiceNodePortRange;    // --service-node-port-range
   std::optional<uint64_t> seed;  // random picks; unset: seeded from std::random_device
   const Clock* clock = nullptr;  // creation timestamps; unset: the real clock
+  // A released Service's cluster IP and node ports stay reserved for its name this long, so that a Service
+  // removed and re-added (e.g. its manifest directory recreated) gets them back. Another Service asking for
+  // one of them explicitly takes it at once; they are also given up early when a range runs out. Reservations
+  // live in memory only (a restart ends them). Upstream makes no such promise.
+  std::chrono::seconds release_grace{600};
 };
 
 class ServiceAllocator {
@@ -40,7 +47,8 @@ class ServiceAllocator {
   // on first allocation (unless the Service has one) and keeps it for later calls. Calling it again for the same Service is an update: values that
   // are no longer used are released. On error nothing changes. Headless Services ("None") get no IP.
   Result<api::Service> Allocate(const api::Service& service);
-  // Frees everything held by namespace/name. OK if it holds nothing.
+  // Frees everything held by namespace/name (into the release grace, see ServiceAllocatorOptions). OK if it
+  // holds nothing.
   Status Release(const std::string& ns, const std::string& name);
   // Frees the allocations of every Service not in `keep` ("namespace/name"): those deleted while kubenode
   // was not running. Returns the keys released.
@@ -52,9 +60,15 @@ class ServiceAllocator {
 
  private:
   ServiceAllocator(AllocationStore* store, const Clock* clock, ClusterIPAllocator cluster_ips,
-                   NodePortAllocator node_ports);
+                   NodePortAllocator node_ports, std::chrono::seconds release_grace);
   void Restore(const AllocationMap& saved);
   void Free(const ServiceAllocation& allocation);
+  // Moves `key`'s allocation into the release grace.
+  void ReserveLocked(const std::string& key, ServiceAllocation allocation);
+  // Frees reservations whose grace ended (all of them with `all`).
+  void ExpireLocked(bool all);
+  // Frees the reservation of `owner` (another Service's released values wanted by `key`).
+  void ReclaimLocked(const std::string& owner, const std::string& key);
 
   AllocationStore* store_;
   const Clock* clock_;
@@ -62,6 +76,12 @@ class ServiceAllocator {
   ClusterIPAllocator cluster_ips_;
   NodePortAllocator node_ports_;
   AllocationMap allocations_;
+  const std::chrono::seconds release_grace_;
+  struct Reserved {
+    ServiceAllocation allocation;
+    std::chrono::system_clock::time_point until;
+  };
+  std::map<std::string, Reserved> reserved_;  // released, by "namespace/name"
 };
 
 }  // namespace kubenode::proxy

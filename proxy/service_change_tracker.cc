@@ -73,6 +73,26 @@ void ServiceChangeTracker::Notify(bool changed) {
   if (changed && on_change_) on_change_();
 }
 
+ServiceChangeTracker::Batch::Batch(ServiceChangeTracker& tracker) : tracker_(tracker) {
+  std::lock_guard lock(tracker_.mu_);
+  ++tracker_.open_batches_;
+}
+
+ServiceChangeTracker::Batch::~Batch() {
+  bool wake = false;
+  {
+    std::lock_guard lock(tracker_.mu_);
+    wake = --tracker_.open_batches_ == 0 && tracker_.dirty_;
+  }
+  tracker_.Notify(wake);
+}
+
+std::optional<ServiceSnapshot> ServiceChangeTracker::TrySnapshot() {
+  std::lock_guard lock(mu_);
+  if (open_batches_ > 0) return std::nullopt;
+  return SnapshotLocked();
+}
+
 void ServiceChangeTracker::OnServiceAdd(const api::Service& service) {
   bool changed = false;
   {
@@ -261,6 +281,10 @@ PortsByService& ServiceChangeTracker::MutableReportedLocked() {
 
 ServiceSnapshot ServiceChangeTracker::Snapshot() {
   std::lock_guard lock(mu_);
+  return SnapshotLocked();
+}
+
+ServiceSnapshot ServiceChangeTracker::SnapshotLocked() {
   ServiceSnapshot snapshot;
   for (const std::string& key : pending_) {
     std::vector<ServicePortInfo> now = BuildLocked(key);

@@ -136,6 +136,23 @@ class ServiceChangeTracker : public ServiceHandler, public EndpointSliceHandler 
   // is copied once so that the held snapshot stays as it was.)
   ServiceSnapshot Snapshot();
 
+  // Changes made while a Batch is alive form one step: TrySnapshot() refuses to cut through it, so that a
+  // Service delivered in the step is never seen without the endpoints computed in the same step (else it
+  // would be programmed as "no endpoints" and reject traffic until the next sync). Ending the last open
+  // batch calls on_change if anything changed. Batches may nest and come from several threads.
+  class Batch {
+   public:
+    explicit Batch(ServiceChangeTracker& tracker);
+    ~Batch();
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+
+   private:
+    ServiceChangeTracker& tracker_;
+  };
+  // Snapshot(), or nullopt while a Batch is open (the sync loop then waits for the batch's on_change).
+  std::optional<ServiceSnapshot> TrySnapshot();
+
   // For printing (`describe svc` lists endpoints).
   std::optional<api::Service> GetService(const std::string& ns, const std::string& name) const;
   std::vector<api::Service> Services() const;  // sorted by namespace/name
@@ -145,6 +162,7 @@ class ServiceChangeTracker : public ServiceHandler, public EndpointSliceHandler 
   // Records a change to Service `key` (namespace/name) for the next Snapshot().
   void MarkChangedLocked(const std::string& key);
   void Notify(bool changed);
+  ServiceSnapshot SnapshotLocked();
   void RemoveSliceLocked(const std::string& slice_key);
   std::vector<ServicePortInfo> BuildLocked(const std::string& service_key) const;
   // reported_, for writing: copied first if a snapshot still shares it.
@@ -164,6 +182,7 @@ class ServiceChangeTracker : public ServiceHandler, public EndpointSliceHandler 
   bool slices_synced_ = false;
   bool dirty_ = false;
   uint64_t generation_ = 0;
+  int open_batches_ = 0;
 };
 
 // "namespace/name" of the Service an EndpointSlice belongs to (its kubernetes.io/service-name label), or ""

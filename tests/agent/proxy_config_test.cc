@@ -19,6 +19,12 @@ using ::testing::ElementsAre;
 constexpr char kHeader[] = "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n";
 
 Result<ProxyConfig> Parse(const std::string& body) { return ParseProxyConfig(kHeader + body, "proxy.yaml"); }
+// The error text of a file that must fail.
+std::string ErrorOf(const std::string& body) {
+  Result<ProxyConfig> c = Parse(body);
+  EXPECT_FALSE(c.ok()) << body;
+  return c.ok() ? "" : c.status().message();
+}
 
 TEST(ProxyConfigTest, MinimalFileGetsDefaults) {
   Result<ProxyConfig> c = Parse("");
@@ -42,37 +48,37 @@ TEST(ProxyConfigTest, ReadsModelledFields) {
   Result<ProxyConfig> c = Parse(R"(mode: nftables
 hostnameOverride: node-1
 bindAddress: 192.168.1.5
-healthzBindAddress: 192.168.1.5
-metricsBindAddress: 0.0.0.0:9999
+healthzBindAddress: 0.0.0.0
+metricsBindAddress: ""
 clusterCIDR: 10.244.0.0/16,fd00:10:244::/56
 nftables:
   syncPeriod: 1m
   minSyncPeriod: 500ms
   masqueradeBit: 5
   masqueradeAll: true
-nodePortAddresses: [192.168.1.0/24, "::1/128"]
+nodePortAddresses: [192.168.1.0/24, 127.0.0.0/8]
 serviceClusterIPRange: 10.100.0.0/16
 serviceNodePortRange: 31000-31999
 )");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->hostname_override, "node-1");
   EXPECT_EQ(c->bind_address, "192.168.1.5");
-  EXPECT_EQ(c->healthz_bind_address, "192.168.1.5:10256");  // port appended like upstream
-  EXPECT_EQ(c->metrics_bind_address, "0.0.0.0:9999");
+  EXPECT_EQ(c->healthz_bind_address, "0.0.0.0:10256");  // port appended like upstream
+  EXPECT_EQ(c->metrics_bind_address, "127.0.0.1:10249");  // "": the default (not served either way)
   EXPECT_THAT(c->cluster_cidrs, ElementsAre("10.244.0.0/16", "fd00:10:244::/56"));
   EXPECT_EQ(c->nftables.sync_period, minutes(1));
   EXPECT_EQ(c->nftables.min_sync_period, milliseconds(500));
   EXPECT_EQ(c->nftables.masquerade_bit, 5);
   EXPECT_TRUE(c->nftables.masquerade_all);
-  EXPECT_THAT(c->node_port_addresses, ElementsAre("192.168.1.0/24", "::1/128"));
+  EXPECT_THAT(c->node_port_addresses, ElementsAre("192.168.1.0/24", "127.0.0.0/8"));
   EXPECT_EQ(c->service_cluster_ip_range, "10.100.0.0/16");
   EXPECT_EQ(c->service_node_port_range, (NodePortRange{31000, 31999}));
 }
 
 TEST(ProxyConfigTest, IPv6BindAddressChangesDefaultAddresses) {
-  Result<ProxyConfig> c = Parse("bindAddress: \"::\"\nhealthzBindAddress: \"::1\"\n");
+  Result<ProxyConfig> c = Parse("bindAddress: \"::\"\nhealthzBindAddress: \"::\"\n");
   ASSERT_TRUE(c.ok()) << c.status().message();
-  EXPECT_EQ(c->healthz_bind_address, "[::1]:10256");
+  EXPECT_EQ(c->healthz_bind_address, "[::]:10256");
   EXPECT_EQ(c->metrics_bind_address, "[::1]:10249");
 }
 
@@ -108,18 +114,35 @@ TEST(ProxyConfigTest, AcceptsKnownUpstreamFieldsItDoesNotImplement) {
   Result<ProxyConfig> c = Parse(R"(clientConnection:
   kubeconfig: /var/lib/kube-proxy/kubeconfig.conf
   qps: 5
-conntrack:
-  maxPerCore: 32768
-  udpTimeout: 250ms
-  tcpEstablishedTimeout: 24h
 iptables: {masqueradeBit: 14, syncPeriod: 30s}
 ipvs: {scheduler: rr}
 detectLocalMode: ClusterCIDR
 configSyncPeriod: 15m
-oomScoreAdj: -999
 featureGates: {}
 )");
   ASSERT_TRUE(c.ok()) << c.status().message();
+}
+
+TEST(ProxyConfigTest, FieldsWithoutEffectAreRejectedByName) {
+  EXPECT_EQ(ErrorOf(R"(conntrack:
+  maxPerCore: 32768
+oomScoreAdj: -999
+featureGates: {NFTablesProxyMode: true}
+)"),
+            "proxy.yaml: line 3: conntrack: field not supported by kubenode\n"
+            "proxy.yaml: line 5: oomScoreAdj: field not supported by kubenode\n"
+            "proxy.yaml: line 6: featureGates: field not supported by kubenode (no feature gates)");
+  EXPECT_EQ(ErrorOf(R"(detectLocalMode: InterfaceNamePrefix
+healthzBindAddress: 127.0.0.1:8080
+metricsBindAddress: 0.0.0.0:9999
+nodePortAddresses: ["::1/128"]
+)"),
+            "proxy.yaml: line 4: healthzBindAddress: field not supported by kubenode (no healthz server; leave it "
+            "unset or \"\")\n"
+            "proxy.yaml: line 5: metricsBindAddress: field not supported by kubenode (no metrics server; leave it "
+            "unset or \"\")\n"
+            "proxy.yaml: line 3: detectLocalMode: field not supported by kubenode (only ClusterCIDR, the pod CIDR)\n"
+            "proxy.yaml: line 6: nodePortAddresses[0]: Invalid value: \"::1/128\": kubenode's proxy is IPv4 only");
 }
 
 TEST(ProxyConfigTest, ValidationErrors) {

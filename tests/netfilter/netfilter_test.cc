@@ -1,10 +1,13 @@
 #include <linux/netfilter.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "netfilter/builders.h"
 #include "netfilter/diff.h"
 #include "netfilter/fake_backend.h"
+#include "netfilter/nftnl_backend.h"
 #include "netfilter/render.h"
 #include "netfilter/values.h"
 
@@ -129,6 +132,24 @@ TEST(FakeBackendTest, FailingTransactionChangesNothingAndNamesTheObject) {
   Status busy = fake.Apply(del_set);
   ASSERT_FALSE(busy.ok());
   EXPECT_NE(busy.message().find("set in use by chain c"), std::string::npos) << busy.message();
+}
+
+}  // namespace
+}  // namespace kubenode::netfilter
+
+namespace kubenode::netfilter {
+namespace {
+
+TEST(NftnlBackendTest, SocketBufferErrorsAreReturnedNotIgnored) {
+  Status bad = SetSocketBuffer(-1, true, 1 << 20);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.message(), "set SO_RCVBUF to 1048576 bytes: Bad file descriptor");
+  EXPECT_EQ(SetSocketBuffer(-1, false, 4096).message(), "set SO_SNDBUF to 4096 bytes: Bad file descriptor");
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  EXPECT_TRUE(SetSocketBuffer(fd, true, 1 << 20).ok());
+  EXPECT_TRUE(SetSocketBuffer(fd, false, 1 << 16).ok());
+  close(fd);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -59,6 +60,7 @@ ServicePortInfo Nginx(int endpoints) {
 PlannerConfig Config() {
   PlannerConfig c;
   c.pod_cidr = "10.88.0.0/16";
+  c.service_cidr = "10.96.0.0/12";
   return c;
 }
 
@@ -72,16 +74,46 @@ std::map<std::string, int> Requests(const std::string& ns, const std::string& ur
   return seen;
 }
 
+// The lowest per-backend count a fair random split of `total` requests over `backends` stays at or above
+// except with probability <= 1e-6 (binomial lower tail, union bound over the backends): a floor that only a
+// broken balance fails, not chance.
+int BalancedFloor(int total, int backends) {
+  const double p = 1.0 / backends;
+  double below = 0;  // P(X < k)
+  for (int k = 0; k <= total; ++k) {
+    const double pmf = std::exp(std::lgamma(total + 1.0) - std::lgamma(k + 1.0) - std::lgamma(total - k + 1.0) +
+                                k * std::log(p) + (total - k) * std::log1p(-p));
+    if ((below + pmf) * backends > 1e-6) return k;
+    below += pmf;
+  }
+  return total;
+}
+
 void ExpectBalanced(const std::map<std::string, int>& seen, int backends, int total) {
   int sum = 0;
   for (const auto& [name, n] : seen) sum += n;
   EXPECT_EQ(sum, total);
   ASSERT_EQ(seen.size(), static_cast<size_t>(backends)) << ::testing::PrintToString(seen);
+  const int floor = BalancedFloor(total, backends);  // 300 over 3: 61; 60 over 3: 4
   for (int i = 0; i < backends; ++i) {
     auto it = seen.find(Backend(i));
     ASSERT_NE(it, seen.end()) << ::testing::PrintToString(seen);
-    EXPECT_GE(it->second, total / backends * 2 / 3) << ::testing::PrintToString(seen);  // >= 20% of 300 for 3
+    EXPECT_GE(it->second, floor) << ::testing::PrintToString(seen);
   }
+}
+
+// The packet counter of the rule with `match` in `chain` of the proxy's table in the node namespace (-1 if
+// there is no such rule).
+long RuleCounter(const std::string& chain, const std::string& match) {
+  Cmd c = Shell(In(kNode, "nft list chain ip " + std::string(kProxyTable) + " " + chain));
+  std::istringstream lines(c.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(match) == std::string::npos) continue;
+    size_t at = line.find("counter packets ");
+    if (at == std::string::npos) return -1;
+    return std::stol(line.substr(at + 16));
+  }
+  return -1;
 }
 
 class ProxyNetnsTest : public ::testing::Test {
@@ -199,6 +231,122 @@ TEST_F(ProxyNetnsTest, ClusterIpAndNodePortsAreBalancedAndDumpMatchesPlan) {
   EXPECT_EQ(netfilter::RenderTable(**live), netfilter::RenderTable(PlanRuleset({Nginx(3)}, Config())->table));
 }
 
+TEST(BalancedFloorTest, BinomialTailBounds) {
+  EXPECT_EQ(BalancedFloor(60, 3), 4);
+  EXPECT_EQ(BalancedFloor(300, 3), 61);
+  EXPECT_EQ(BalancedFloor(100, 2), 26);
+}
+
+TEST_F(ProxyNetnsTest, LocalhostNodePortFromAnotherHostIsDropped) {
+  // CVE-2020-8558: with route_localnet=1 a neighbour could reach 127.0.0.1 on the node. The external namespace
+  // sends to 192.168.77.99 (a static neighbour entry: the node's MAC) and rewrites the destination to
+  // 127.0.0.1 on its way out (and the answer's source back), so the node sees a packet to 127.0.0.1:30001
+  // from 192.168.77.2.
+  Proxier p(*backend_, Config());
+  ASSERT_TRUE(p.Sync({Nginx(3)}).ok());
+  Cmd mac = Shell(In(kNode, "cat /sys/class/net/vext/address"));
+  ASSERT_EQ(mac.code, 0) << mac.out;
+  const std::string spoof = kTmp + "/spoof.nft";
+  std::ofstream(spoof) << "table ip kn-spoof {\n"
+                          "  chain post { type filter hook postrouting priority 0; ip daddr 192.168.77.99 ip daddr set "
+                          "127.0.0.1; }\n"
+                          "  chain pre { type filter hook prerouting priority -300; ip saddr 127.0.0.1 ip saddr set "
+                          "192.168.77.99; }\n"
+                          "}\n";
+  for (const std::string& c : {In(kExternal, "ip neigh replace 192.168.77.99 lladdr " +
+                                                 mac.out.substr(0, mac.out.find('\n')) + " dev eth0 nud permanent"),
+                               In(kExternal, "nft -f " + spoof)}) {
+    Cmd r = Shell(c);
+    ASSERT_EQ(r.code, 0) << c << ": " << r.out;
+  }
+  const long before = RuleCounter("filter-prerouting", "127.0.0.0/8");
+  ASSERT_GE(before, 0) << "no guard rule";
+  Cmd ext = Shell(In(kExternal, "curl -s --max-time 2 http://192.168.77.99:30001/"));
+  EXPECT_NE(ext.code, 0) << "a neighbour reached 127.0.0.1:30001: " << ext.out;
+  EXPECT_GT(RuleCounter("filter-prerouting", "127.0.0.0/8"), before);
+  // The node itself still reaches its localhost NodePort, and others its node IP.
+  EXPECT_EQ(Requests(kNode, "http://127.0.0.1:30001/", 30).count("FAIL"), 0u);
+  EXPECT_EQ(Requests(kExternal, "http://192.168.77.1:30001/", 30).count("FAIL"), 0u);
+  // Without the guard (the ruleset before it existed) the same packet reaches a backend: the setup above
+  // really delivers a packet to 127.0.0.1:30001.
+  ASSERT_EQ(Shell(In(kNode, "nft flush chain ip " + std::string(kProxyTable) + " filter-prerouting")).code, 0);
+  Cmd open = Shell(In(kExternal, "curl -s --max-time 2 http://192.168.77.99:30001/"));
+  EXPECT_EQ(open.code, 0) << open.out;
+  EXPECT_EQ(open.out.rfind("kn-b", 0), 0u) << open.out;
+  Shell(In(kExternal, "nft delete table ip kn-spoof"));
+  Shell(In(kExternal, "ip neigh del 192.168.77.99 dev eth0"));
+}
+
+TEST_F(ProxyNetnsTest, UnknownClusterIpOrPortIsRefusedAndNothingLeaves) {
+  Proxier p(*backend_, Config());
+  ASSERT_TRUE(p.Sync({Nginx(3)}).ok());
+  // The node's default route points at the external namespace: count what would leave that way.
+  ASSERT_EQ(Shell(In(kExternal, "nft add table ip kn-watch")).code, 0);
+  ASSERT_EQ(Shell(In(kExternal, "nft 'add chain ip kn-watch pre { type filter hook prerouting priority -300; }'")).code, 0);
+  ASSERT_EQ(Shell(In(kExternal, "nft add rule ip kn-watch pre ip daddr 10.96.0.0/12 counter")).code, 0);
+  for (const std::string& ns : {kNode, Backend(0)}) {
+    for (const char* url : {"http://10.96.0.99:80/", "http://10.96.0.10:81/"}) {
+      Cmd c = Shell(In(ns, std::string("curl -s --max-time 3 -o /dev/null ") + url));
+      EXPECT_EQ(c.code, 7) << ns << " " << url << " (7: connection refused) " << c.out;
+    }
+  }
+  // The Service itself still answers.
+  EXPECT_EQ(Requests(kNode, "http://10.96.0.10:80/", 10).count("FAIL"), 0u);
+  EXPECT_EQ(Requests(Backend(1), "http://10.96.0.10:80/", 10).count("FAIL"), 0u);
+  Cmd watched = Shell(In(kExternal, "nft list chain ip kn-watch pre"));
+  EXPECT_NE(watched.out.find("counter packets 0 bytes 0"), std::string::npos) << watched.out;
+  // Without the reject rule (the ruleset before it existed) the packet follows the default route off the node.
+  ASSERT_EQ(Shell(In(kNode, "nft flush chain ip " + std::string(kProxyTable) + " filter-output")).code, 0);
+  Cmd off = Shell(In(kNode, "curl -s --max-time 2 -o /dev/null http://10.96.0.99:80/"));
+  EXPECT_EQ(off.code, 28) << "timeout expected " << off.out;
+  watched = Shell(In(kExternal, "nft list chain ip kn-watch pre"));
+  EXPECT_EQ(watched.out.find("counter packets 0 bytes 0"), std::string::npos) << watched.out;
+  Shell(In(kExternal, "nft delete table ip kn-watch"));
+}
+
+TEST_F(ProxyNetnsTest, PeriodicCheckRestoresElementsDeletedBehindTheProxysBack) {
+  Proxier p(*backend_, Config());
+  ASSERT_TRUE(p.Sync({Nginx(3)}, {}).ok());
+  ASSERT_TRUE(p.RepairDrift().ok());
+  EXPECT_EQ(p.last_stats().drift_ops, 0u) << "a fresh table already differs from the model";
+  const std::string table = "ip " + std::string(kProxyTable);
+  for (const std::string& c : {"nft delete element " + table + " service-ips-3 '{ 10.96.0.10 . tcp . 80 . 1 }'",
+                               "nft delete element " + table + " nodeports-masquerade '{ tcp . 30001 }'",
+                               "nft flush chain " + table + " filter-output"}) {
+    Cmd r = Shell(In(kNode, c));
+    ASSERT_EQ(r.code, 0) << c << ": " << r.out;
+  }
+  auto live_is_plan = [&] {
+    auto live = backend_->Dump(2, kProxyTable);
+    return live.ok() && live->has_value() &&
+           netfilter::RenderTable(**live) == netfilter::RenderTable(PlanRuleset({Nginx(3)}, Config())->table);
+  };
+  ASSERT_FALSE(live_is_plan());
+  // What the sync thread does every syncPeriod: a (here empty) change sync, then the drift check.
+  ASSERT_TRUE(p.Sync({Nginx(3)}, std::set<std::string>{}).ok());
+  EXPECT_FALSE(live_is_plan());
+  ASSERT_TRUE(p.RepairDrift().ok());
+  EXPECT_EQ(p.last_stats().drift_ops, 5u);  // two element ops, three rules
+  EXPECT_TRUE(live_is_plan());
+  // The kernel's dump of the repaired table equals the model: the next check finds nothing.
+  ASSERT_TRUE(p.RepairDrift().ok());
+  EXPECT_EQ(p.last_stats().drift_ops, 0u);
+  ExpectBalanced(Requests(kNode, "http://10.96.0.10:80/", 300), 3, 300);
+}
+
+TEST_F(ProxyNetnsTest, DriftCheckLeavesAffinityMapsAlone) {
+  ServicePortInfo sticky = Nginx(3);
+  sticky.session_affinity = api::SessionAffinity::kClientIP;
+  sticky.affinity_timeout_seconds = 600;
+  Proxier p(*backend_, Config());
+  ASSERT_TRUE(p.Sync({sticky}).ok());
+  auto seen = Requests(kNode, "http://10.96.0.10:80/", 10);  // fills affinity-600
+  EXPECT_EQ(seen.size(), 1u) << ::testing::PrintToString(seen);
+  ASSERT_TRUE(p.RepairDrift().ok());
+  EXPECT_EQ(p.last_stats().drift_ops, 0u);
+  EXPECT_EQ(Requests(kNode, "http://10.96.0.10:80/", 10), seen);  // the affinity entry survived
+}
+
 TEST_F(ProxyNetnsTest, IncrementalSyncsMatchFullPlanInKernel) {
   // Many services besides nginx (namespace "bulk" sorts before "default"), changed one by one through the
   // daemon's path; the kernel table must equal a full plan after each step, sizes included.
@@ -223,6 +371,9 @@ TEST_F(ProxyNetnsTest, IncrementalSyncsMatchFullPlanInKernel) {
     auto plan = PlanRuleset(services, Config());
     EXPECT_EQ(netfilter::RenderTable(**live), netfilter::RenderTable(plan->table)) << step;
     for (const auto& [name, set] : p.applied()->sets) EXPECT_EQ((*live)->sets.at(name).size, set.size) << step << " " << name;
+    // The periodic check agrees (no repair loop after incremental syncs).
+    ASSERT_TRUE(p.RepairDrift().ok()) << step;
+    EXPECT_EQ(p.last_stats().drift_ops, 0u) << step;
   };
   // Endpoint swap (element ops only), then nginx 3 -> 2 endpoints (group 3 stays: bulk services use it).
   services[5].endpoints[0].ip = "10.89.9.9";

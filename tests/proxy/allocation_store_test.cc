@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -69,20 +70,68 @@ TEST_F(FileAllocationStoreTest, FormatIsStable) {
 )");
 }
 
-TEST_F(FileAllocationStoreTest, CorruptFileIsAnErrorNamingTheFile) {
+// The files in dir_ whose name starts with `prefix`.
+std::vector<std::string> FilesStartingWith(const std::string& dir, const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().filename().string().rfind(prefix, 0) == 0) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_F(FileAllocationStoreTest, CorruptFileIsMovedAsideAndTheBackupUsed) {
   const std::string path = dir_ + "/allocations.json";
-  std::ofstream(path) << "{\"version\": 1, \"services\": {\"default/a\": {\"clusterIP\": 7}}}";
-  EXPECT_EQ(FileAllocationStore(path).Load().status().message(),
-            path + ": services[default/a].clusterIP: not a string");
-  std::ofstream(path) << R"({"version": 1, "services": {"default/a": {"creationTimestamp": "yesterday"}}})";
-  EXPECT_EQ(FileAllocationStore(path).Load().status().message(),
-            path + ": services[default/a].creationTimestamp: invalid time \"yesterday\"");
-  std::ofstream(path) << "{\"version\": 1, \"serv";
-  EXPECT_EQ(FileAllocationStore(path).Load().status().message(), path + ": not a JSON object");
-  std::ofstream(path) << "{\"version\": \"one\"}";
-  EXPECT_EQ(FileAllocationStore(path).Load().status().message(), path + ": unsupported version \"one\"");
-  std::ofstream(path) << R"({"version": 1, "services": {"default/a": {"nodePorts": [{"name": "", "protocol": "ICMP", "nodePort": 1}]}}})";
-  EXPECT_FALSE(FileAllocationStore(path).Load().ok());
+  const AllocationMap saved = {{"default/a", {"10.96.0.5", {}}}, {"default/b", {"10.96.0.6", {}}}};
+  ASSERT_TRUE(FileAllocationStore(path).Save(saved).ok());
+  EXPECT_TRUE(std::filesystem::exists(path + ".bak"));
+  std::ofstream(path) << "{\"version\": 1, \"serv";  // truncated
+  FileAllocationStore store(path);
+  Result<AllocationMap> loaded = store.Load();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(*loaded, saved);
+  ASSERT_EQ(store.problems().size(), 2u);
+  EXPECT_EQ(store.problems()[0].rfind(path + ": not a JSON object; moved to " + path + ".corrupt-", 0), 0u)
+      << store.problems()[0];
+  EXPECT_EQ(store.problems()[1], "restored 2 services from " + path + ".bak");
+  EXPECT_EQ(FilesStartingWith(dir_, "allocations.json.corrupt-").size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(path));  // the next Save writes a fresh one
+}
+
+TEST_F(FileAllocationStoreTest, DeletedFileIsRestoredFromTheBackup) {
+  const std::string path = dir_ + "/allocations.json";
+  const AllocationMap saved = {{"default/a", {"10.96.0.5", {{"", api::Protocol::kTCP, 30001}}}}};
+  ASSERT_TRUE(FileAllocationStore(path).Save(saved).ok());
+  std::filesystem::remove(path);
+  FileAllocationStore store(path);
+  Result<AllocationMap> loaded = store.Load();
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(*loaded, saved);
+  ASSERT_EQ(store.problems().size(), 1u);
+  EXPECT_EQ(store.problems()[0], path + ": missing; restored 1 services from " + path + ".bak");
+}
+
+TEST_F(FileAllocationStoreTest, BadEntriesAreLeftOutWithoutBackup) {
+  const std::string path = dir_ + "/allocations.json";
+  std::ofstream(path) << R"({"version": 1, "services": {"default/a": {"clusterIP": 7}, "default/b": {"clusterIP": "10.96.0.6"},
+    "default/c": {"creationTimestamp": "yesterday"}, "default/d": {"nodePorts": [{"name": "", "protocol": "ICMP", "nodePort": 1}]}}})";
+  FileAllocationStore store(path);
+  Result<AllocationMap> loaded = store.Load();
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(*loaded, (AllocationMap{{"default/b", {"10.96.0.6", {}}}}));
+  ASSERT_EQ(store.problems().size(), 2u);
+  EXPECT_EQ(store.problems()[0].rfind(path + ": services[default/a].clusterIP: not a string (and 2 more); moved to ", 0), 0u)
+      << store.problems()[0];
+  EXPECT_EQ(store.problems()[1], path + ".bak: absent; keeping the 1 services that decoded");
+  // Whatever the text, Load does not fail.
+  for (const char* text : {"{\"version\": \"one\"}", "", "[]", "\xff\xfe"}) {
+    std::ofstream(path) << text;
+    FileAllocationStore again(path);
+    EXPECT_TRUE(again.Load().ok()) << text;
+    EXPECT_FALSE(again.problems().empty()) << text;
+  }
+  // The whole-text decoder still names the first bad entry.
+  EXPECT_EQ(AllocationsFromJson("{\"version\": 1, \"services\": {\"default/a\": {\"clusterIP\": 7}}}").status().message(),
+            "services[default/a].clusterIP: not a string");
 }
 
 TEST_F(FileAllocationStoreTest, SaveIntoMissingDirectoryFails) {

@@ -124,6 +124,50 @@ TEST(ProxierTest, TakeOverOfUnchangedTableAppliesNothing) {
   EXPECT_EQ(fake.applied().size(), n);
 }
 
+TEST(ProxierTest, RepairDriftRestoresWhatChangedBehindTheProxysBack) {
+  netfilter::FakeBackend fake;
+  Proxier p(fake, Config());
+  const std::vector<ServicePortInfo> services = {Service({"10.88.0.5", "10.88.0.6"})};
+  ASSERT_TRUE(p.RepairDrift().ok());  // nothing applied yet: nothing to compare
+  EXPECT_EQ(fake.dumps(), 0);
+  ASSERT_TRUE(p.Sync(services, {}).ok());
+  ASSERT_TRUE(p.RepairDrift().ok());
+  EXPECT_EQ(p.last_stats().drift_ops, 0u);
+  const int applies = fake.successful_applies();
+  EXPECT_EQ(fake.applied().size(), static_cast<size_t>(applies));
+
+  // Someone deletes an endpoint element and a rule, and adds an element.
+  netfilter::Table* live = fake.MutableTable(2, kProxyTable);
+  ASSERT_NE(live, nullptr);
+  auto& ips = live->sets.at(ServiceIpsMap(2)).elements;
+  ASSERT_EQ(ips.size(), 2u);
+  ips.erase(ips.begin());
+  live->sets.at("no-endpoint-services").elements.emplace(netfilter::Concat({netfilter::Ipv4OrDie("10.96.0.10"),
+                                                                            netfilter::Proto(6), netfilter::Port(81)}),
+                                                         "");
+  for (netfilter::Chain& c : live->chains)
+    if (c.name == "filter-input") c.rules.erase(c.rules.begin());
+  // The change-driven sync sees no change.
+  ASSERT_TRUE(p.Sync(services, {}).ok());
+  EXPECT_EQ(fake.successful_applies(), applies);
+  // The periodic check repairs all of it in one transaction.
+  ASSERT_TRUE(p.RepairDrift().ok());
+  EXPECT_EQ(p.last_stats().drift_ops, 3u);
+  EXPECT_EQ(fake.successful_applies(), applies + 1);
+  EXPECT_EQ(Live(fake), Planned(services));
+  ASSERT_TRUE(p.RepairDrift().ok());
+  EXPECT_EQ(p.last_stats().drift_ops, 0u);
+
+  // A deleted table is recreated.
+  ASSERT_TRUE(fake.Apply({2, kProxyTable, {netfilter::DeleteTable{}}}).ok());
+  ASSERT_TRUE(p.RepairDrift().ok());
+  EXPECT_EQ(Live(fake), Planned(services));
+  // Incremental syncs go on from the repaired state.
+  ASSERT_TRUE(p.Sync({Service({"10.88.0.7", "10.88.0.6"})}, {"default/nginx"}).ok());
+  EXPECT_TRUE(p.last_stats().incremental);
+  EXPECT_EQ(Live(fake), Planned({Service({"10.88.0.7", "10.88.0.6"})}));
+}
+
 TEST(ProxierTest, CleanupDeletesOnlyTheTable) {
   netfilter::FakeBackend fake;
   Proxier p(fake, Config());

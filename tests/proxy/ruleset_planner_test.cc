@@ -91,6 +91,11 @@ const char kReferenceRuleset[] = R"(table ip kubenode-proxy {
 		fib daddr type local meta l4proto . th dport @no-endpoint-nodeports reject
 	}
 
+	chain filter-prerouting {
+		type filter hook prerouting priority -110; policy accept;
+		ip daddr 127.0.0.0/8 ip saddr != 127.0.0.0/8 counter drop
+	}
+
 	chain nat-output {
 		type nat hook output priority -100; policy accept;
 		ip saddr != 10.88.0.0/16 ip daddr . meta l4proto . th dport @cluster-ips meta mark set meta mark | 0x00004000
@@ -220,6 +225,73 @@ TEST(RulesetPlannerTest, LocalhostNodePortsCanBeDisabled) {
             std::string::npos)
       << text;
   EXPECT_EQ(text.find("ip saddr 127.0.0.0/8 masquerade"), std::string::npos) << text;
+  // No localhost NodePorts, no route_localnet: no guard either.
+  EXPECT_EQ(text.find("filter-prerouting"), std::string::npos) << text;
+  EXPECT_FALSE(LocalhostNodePorts(c));
+}
+
+TEST(RulesetPlannerTest, LocalhostNodePortsAreGuardedAgainstOtherSources) {
+  // CVE-2020-8558: with route_localnet=1, packets to 127.0.0.0/8 from other hosts are dropped before DNAT.
+  std::string text = Render({Nginx()});
+  EXPECT_NE(text.find("chain filter-prerouting {\n\t\ttype filter hook prerouting priority -110; policy accept;\n"
+                      "\t\tip daddr 127.0.0.0/8 ip saddr != 127.0.0.0/8 counter drop\n\t}"),
+            std::string::npos)
+      << text;
+  EXPECT_TRUE(LocalhostNodePorts(Config()));
+}
+
+TEST(RulesetPlannerTest, NodePortAddressesRepeatNodePortRulesPerCidr) {
+  PlannerConfig c = Config();
+  c.node_port_addresses = {"192.168.77.0/24", "10.0.0.0/8"};
+  EXPECT_FALSE(LocalhostNodePorts(c));
+  std::string text = Render({Nginx()}, c);
+  for (const char* cidr : {"192.168.77.0/24", "10.0.0.0/8"}) {
+    EXPECT_NE(text.find(std::string("fib daddr type local ip daddr ") + cidr +
+                        " dnat ip to meta l4proto . th dport . numgen random mod 1 map @service-nodeports-1"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find(std::string("fib daddr type local ip daddr ") + cidr +
+                        " meta l4proto . th dport @no-endpoint-nodeports reject"),
+              std::string::npos)
+        << text;
+  }
+  EXPECT_EQ(text.find("filter-prerouting"), std::string::npos) << text;
+  EXPECT_EQ(text.find("ip saddr 127.0.0.0/8 masquerade"), std::string::npos) << text;
+  // A CIDR holding 127.0.0.1 turns localhost NodePorts (and the guard) on.
+  c.node_port_addresses = {"127.0.0.0/8"};
+  EXPECT_TRUE(LocalhostNodePorts(c));
+  text = Render({Nginx()}, c);
+  EXPECT_NE(text.find("ip daddr 127.0.0.0/8 ip saddr != 127.0.0.0/8 counter drop"), std::string::npos) << text;
+  c.node_port_addresses = {"bad"};
+  EXPECT_FALSE(PlanRuleset({Nginx()}, c).ok());
+}
+
+TEST(RulesetPlannerTest, UnknownServiceCidrTrafficIsRejected) {
+  PlannerConfig c = Config();
+  c.service_cidr = "10.96.0.0/12";
+  std::string text = Render({Nginx()}, c);
+  const std::string rule = "ip daddr 10.96.0.0/12 ip daddr . meta l4proto . th dport != @cluster-ips reject";
+  for (const char* chain : {"chain filter-forward {", "chain filter-output {"}) {
+    size_t at = text.find(chain);
+    ASSERT_NE(at, std::string::npos) << text;
+    size_t end = text.find("\t}", at);
+    EXPECT_NE(text.substr(at, end - at).find(rule), std::string::npos) << chain << "\n" << text;
+  }
+  EXPECT_EQ(text.find(rule, text.find("chain filter-input {")), text.find(rule, text.find("chain filter-output {")))
+      << "not in filter-input: ClusterIPs are not local\n" << text;
+}
+
+TEST(RulesetPlannerTest, MasqueradeBitAndMasqueradeAll) {
+  PlannerConfig c = Config();
+  c.masquerade_mark = 1u << 5;
+  c.masquerade_all = true;
+  std::string text = Render({Nginx()}, c);
+  EXPECT_NE(text.find("\t\tip daddr . meta l4proto . th dport @cluster-ips meta mark set meta mark | 0x00000020\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("meta mark & 0x00000020 == 0x00000020 masquerade fully-random"), std::string::npos) << text;
+  EXPECT_EQ(text.find("0x00004000"), std::string::npos) << text;
+  EXPECT_EQ(text.find("ip saddr != 10.88.0.0/16"), std::string::npos) << text;
 }
 
 TEST(RulesetPlannerTest, BadInputsAreSkippedAndNamed) {
@@ -233,7 +305,7 @@ TEST(RulesetPlannerTest, BadInputsAreSkippedAndNamed) {
   ASSERT_EQ(plan->skipped.size(), 2u);
   EXPECT_EQ(plan->skipped[0], "default/broken: bad clusterIP or port");
   EXPECT_EQ(plan->skipped[1], "default/zz-duplicate: duplicate 10.96.0.10:80");
-  EXPECT_FALSE(PlanRuleset({}, PlannerConfig{kProxyTable, "10.88.0.0/99", true}).ok());
+  EXPECT_FALSE(PlanRuleset({}, PlannerConfig{.pod_cidr = "10.88.0.0/99"}).ok());
 }
 
 

@@ -14,10 +14,11 @@ using testing::Port;
 
 class ServiceAllocatorTest : public ::testing::Test {
  protected:
-  std::unique_ptr<ServiceAllocator> NewAllocator(uint64_t seed = 42) {
+  std::unique_ptr<ServiceAllocator> NewAllocator(uint64_t seed = 42, std::string cluster_ip_range = "") {
     ServiceAllocatorOptions options;
     options.seed = seed;
     options.clock = &clock_;
+    if (!cluster_ip_range.empty()) options.cluster_ip_range = std::move(cluster_ip_range);
     Result<std::unique_ptr<ServiceAllocator>> allocator = ServiceAllocator::Create(&store_, options);
     EXPECT_TRUE(allocator.ok()) << allocator.status().message();
     return allocator.ok() ? std::move(allocator).value() : nullptr;
@@ -233,6 +234,59 @@ TEST_F(ServiceAllocatorTest, RejectsBadFlags) {
   options.node_port_range = "1-0";
   EXPECT_EQ(ServiceAllocator::Create(&store_, options).status().message(),
             "--service-node-port-range: invalid port range: \"1-0\"");
+}
+
+// Six usable addresses: the range runs out quickly.
+constexpr char kSmallRange[] = "10.96.0.0/29";
+
+TEST_F(ServiceAllocatorTest, ReAddedServiceGetsItsOldValuesWithinTheGrace) {
+  auto allocator = NewAllocator(7, kSmallRange);
+  api::Service np = testing::MakeService("web", {testing::Port("http", 80)}, {}, api::ServiceType::kNodePort);
+  Result<api::Service> first = allocator->Allocate(np);
+  ASSERT_TRUE(first.ok());
+  // The manifest directory disappears (every Service released) and comes back.
+  ASSERT_TRUE(allocator->ReleaseAllExcept({}).ok());
+  EXPECT_FALSE(store_.saved().contains("default/web"));
+  for (int i = 0; i < 4; ++i) {  // others meanwhile never get the reserved IP
+    Result<api::Service> other = allocator->Allocate(testing::MakeService("o" + std::to_string(i), {testing::Port("", 80)}));
+    ASSERT_TRUE(other.ok()) << other.status().message();
+    EXPECT_NE(other->spec.cluster_ip, first->spec.cluster_ip);
+  }
+  clock_.Advance(std::chrono::minutes(9));
+  Result<api::Service> again = allocator->Allocate(np);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->spec.cluster_ip, first->spec.cluster_ip);
+  EXPECT_EQ(again->spec.ports[0].node_port, first->spec.ports[0].node_port);
+  EXPECT_EQ(again->metadata.creation_timestamp, clock_.WallNow());  // a new object
+  EXPECT_TRUE(store_.saved().contains("default/web"));
+
+  // After the grace the values are free again.
+  ASSERT_TRUE(allocator->Release("default", "web").ok());
+  clock_.Advance(std::chrono::minutes(11));
+  api::Service wants = testing::MakeService("late", {testing::Port("", 80)});
+  wants.spec.cluster_ip = first->spec.cluster_ip;
+  EXPECT_TRUE(allocator->Allocate(wants).ok());
+}
+
+TEST_F(ServiceAllocatorTest, ReservationsGiveWayToExplicitRequestsAndAFullRange) {
+  auto allocator = NewAllocator(7, kSmallRange);
+  Result<api::Service> web = allocator->Allocate(testing::MakeService("web", {testing::Port("", 80)}));
+  ASSERT_TRUE(web.ok());
+  ASSERT_TRUE(allocator->Release("default", "web").ok());
+  api::Service wants = testing::MakeService("wants", {testing::Port("", 80)});
+  wants.spec.cluster_ip = web->spec.cluster_ip;
+  Result<api::Service> taken = allocator->Allocate(wants);
+  ASSERT_TRUE(taken.ok()) << taken.status().message();
+  // web's reservation is gone: it gets another address.
+  Result<api::Service> back = allocator->Allocate(testing::MakeService("web", {testing::Port("", 80)}));
+  ASSERT_TRUE(back.ok());
+  EXPECT_NE(back->spec.cluster_ip, web->spec.cluster_ip);
+  // Fill the range with reservations, then one more Service: the reservations give way.
+  ASSERT_TRUE(allocator->ReleaseAllExcept({}).ok());
+  for (int i = 0; i < 6; ++i) {
+    Result<api::Service> s = allocator->Allocate(testing::MakeService("n" + std::to_string(i), {testing::Port("", 80)}));
+    EXPECT_TRUE(s.ok()) << i << ": " << s.status().message();
+  }
 }
 
 }  // namespace

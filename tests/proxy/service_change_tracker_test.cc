@@ -206,6 +206,33 @@ TEST(ServiceChangeTrackerTest, SyncedNeedsBothSourcesAndNotifies) {
   EXPECT_EQ(notified, 3);
 }
 
+TEST(ServiceChangeTrackerTest, BatchIsNeverSnapshottedHalfway) {
+  // The sync loop wakes on every change; inside a batch (a Service and its endpoints delivered as one step)
+  // it must not see the Service without its endpoints.
+  ServiceChangeTracker* self = nullptr;
+  std::vector<std::optional<ServiceSnapshot>> seen;
+  ServiceChangeTracker tracker("node-1", [&] { seen.push_back(self->TrySnapshot()); });
+  self = &tracker;
+  {
+    ServiceChangeTracker::Batch batch(tracker);
+    tracker.OnServiceAdd(Hello());
+    tracker.OnEndpointSliceAdd(Slice("hello-service-abcde", "hello-service", {EpPort("", 80)}, {Ep("10.244.0.10")}));
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_FALSE(seen[0].has_value());
+    EXPECT_FALSE(seen[1].has_value());
+  }
+  ASSERT_EQ(seen.size(), 3u);  // the batch's end wakes the loop
+  ASSERT_TRUE(seen[2].has_value());
+  ASSERT_EQ(seen[2]->ports.size(), 1u);
+  ASSERT_EQ(seen[2]->ports[0].endpoints.size(), 1u);
+  EXPECT_EQ(seen[2]->ports[0].endpoints[0].ip, "10.244.0.10");
+  EXPECT_EQ(seen[2]->changed, std::set<std::string>{"default/hello-service"});
+  {
+    ServiceChangeTracker::Batch unchanged(tracker);
+  }
+  EXPECT_EQ(seen.size(), 3u);  // nothing changed: no wake-up
+}
+
 TEST(ServiceChangeTrackerTest, HandlersFromOtherThreads) {
   ServiceChangeTracker tracker("node-1");
   std::atomic<bool> stop = false;
