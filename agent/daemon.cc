@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "proxy/sysctl.h"
 #include "systemd/notify.h"
+#include "systemd/watchdog.h"
 
 namespace kubenode::agent {
 namespace {
@@ -20,6 +21,44 @@ cri::GrpcOptions RuntimeOptions(const DaemonOptions& options, const std::string&
 std::unique_ptr<cri::GrpcRuntimeService> ImageRuntime(const DaemonOptions& options) {
   if (options.image_endpoint.empty() || options.image_endpoint == options.runtime_endpoint) return nullptr;
   return std::make_unique<cri::GrpcRuntimeService>(RuntimeOptions(options, options.image_endpoint));
+}
+
+// Under systemd's watchdog (WatchdogSec=), pings only while the kubelet's relist and the proxy's sync loop
+// make progress (systemd/watchdog.h).
+void StartWatchdog(Daemon::Parts& p) {
+  auto interval = systemd::WatchdogPingInterval();
+  if (!interval) return;
+  std::vector<systemd::HealthCheck> checks = {{"pleg", [&p] { return p.kubelet.Health(); }}};
+  if (p.proxy_runner) {
+    // kube-proxy's healthz allows a due sync twice the sync period.
+    const auto limit = 2 * p.options.proxy_sync_period;
+    checks.push_back({"proxy-sync", [&p, limit] { return p.proxy_runner->Health(limit); }});
+  }
+  p.watchdog = std::make_unique<systemd::Watchdog>(*interval, std::move(checks));
+  p.watchdog->Start();
+  Logger("agent")->info("systemd watchdog: checking health every {} ms", interval->count() / 1000);
+}
+
+// READY=1 after the first pod sync and the first rule sync, as systemd's Type=notify expects; bounded so
+// that a stuck start still reports (systemd's start timeout would otherwise kill a working kubelet).
+void NotifyReadyAfterFirstSyncs(Daemon::Parts& p) {
+  constexpr auto kMaxWait = std::chrono::seconds(30);
+  const auto deadline = std::chrono::steady_clock::now() + kMaxWait;
+  bool kubelet_synced;
+  {
+    std::unique_lock lock(p.ready_mu);
+    kubelet_synced = p.ready_cv.wait_until(lock, deadline, [&] { return p.kubelet_synced; });
+  }
+  const bool proxy_synced =
+      !p.proxy_runner ||
+      p.proxy_runner->WaitFirstSync(std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::max(deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration(0))));
+  std::string status = p.proxy_runner ? "kubelet and proxy running" : "kubelet running";
+  if (!kubelet_synced || !proxy_synced) {
+    status += std::string(" (first ") + (!kubelet_synced ? "pod" : "rule") + " sync still running after 30s)";
+    Logger("agent")->warn("ready: {}", status);
+  }
+  systemd::NotifyReady(status);
 }
 
 }  // namespace
@@ -125,8 +164,12 @@ Status Daemon::Start() {
       proxy::ServiceChangeTracker::Batch batch(*p.tracker);
       p.RefreshEndpoints();
     });
-    p.kubelet.SetPodsReportedCallback(
-        [&p] {
+  }
+  // The first pod sync: every source listed its pods and each pod has a status (or 10 s passed). Then the
+  // proxy may compute endpoints, and READY=1 waits for it.
+  p.kubelet.SetPodsReportedCallback(
+      [&p] {
+        if (p.slices) {
           p.SetPods(p.kubelet.Pods());
           {
             std::lock_guard lock(p.pods_mu);
@@ -135,9 +178,14 @@ Status Daemon::Start() {
           Logger("proxy")->info("the kubelet reported every pod: computing endpoints");
           proxy::ServiceChangeTracker::Batch batch(*p.tracker);
           p.RefreshEndpoints();
-        },
-        std::chrono::seconds(10));
-  }
+        }
+        {
+          std::lock_guard lock(p.ready_mu);
+          p.kubelet_synced = true;
+        }
+        p.ready_cv.notify_all();
+      },
+      std::chrono::seconds(10));
 
   AddRoutes(p);
   if (Status s = p.local_api.Start(); !s.ok()) return s;
@@ -146,7 +194,8 @@ Status Daemon::Start() {
     return s.WithContext("kubelet");
   }
   if (p.proxy_runner) p.proxy_runner->Start();
-  systemd::NotifyReady("kubelet and proxy running");
+  StartWatchdog(p);
+  NotifyReadyAfterFirstSyncs(p);
   log->info("kubenode running on node {} ({}), manifests in {}", options_.kubelet.node_name,
             options_.kubelet.node_ip, options_.kubelet.pod_manifest_path);
   return {};
@@ -155,6 +204,7 @@ Status Daemon::Start() {
 void Daemon::Stop() {
   if (!parts_) return;
   systemd::NotifyStopping();
+  if (parts_->watchdog) parts_->watchdog->Stop();
   parts_->local_api.Stop();
   if (parts_->proxy_runner) parts_->proxy_runner->Stop();
   parts_->kubelet.Stop();

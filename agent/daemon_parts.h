@@ -2,6 +2,7 @@
 // serves the CLI from it.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "proxy/service_allocator.h"
 #include "proxy/service_change_tracker.h"
 #include "proxy/service_registry.h"
+#include "systemd/watchdog.h"
 
 namespace kubenode::agent {
 
@@ -52,6 +54,12 @@ struct Daemon::Parts {
   std::unique_ptr<ProxyRunner> proxy_runner;
 
   LocalApiServer local_api;
+  std::unique_ptr<systemd::Watchdog> watchdog;  // only under systemd's WatchdogSec=
+
+  // READY=1 waits for the kubelet's first pod sync (and the proxy's first rule sync).
+  std::mutex ready_mu;
+  std::condition_variable ready_cv;
+  bool kubelet_synced = false;
 
   // The kubelet's latest pod statuses, for recomputing endpoints when Services change. Endpoints are computed
   // only once the kubelet reported every pod it knows (pods_reported): before that, a restarted agent would

@@ -11,7 +11,33 @@ ProxyRunner::ProxyRunner(proxy::ServiceChangeTracker& tracker, proxy::Proxier& p
 
 ProxyRunner::~ProxyRunner() { Stop(); }
 
-void ProxyRunner::Start() { thread_ = std::thread([this] { Loop(); }); }
+void ProxyRunner::Start() {
+  {
+    std::lock_guard lock(mu_);
+    MarkDue();  // the first sync is due from the start
+  }
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void ProxyRunner::MarkDue() {
+  if (!due_since_) due_since_ = std::chrono::steady_clock::now();
+}
+
+Status ProxyRunner::Health(std::chrono::milliseconds timeout) const {
+  std::lock_guard lock(mu_);
+  if (!due_since_) return {};
+  const auto waited = std::chrono::steady_clock::now() - *due_since_;
+  if (waited <= timeout) return {};
+  return Status::Error("a sync has been due for " +
+                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count()) +
+                       "s without succeeding (limit " +
+                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) + "s)");
+}
+
+bool ProxyRunner::WaitFirstSync(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return synced_once_ || stopping_; }) && synced_once_;
+}
 
 void ProxyRunner::Stop() {
   {
@@ -26,6 +52,7 @@ void ProxyRunner::Trigger() {
   {
     std::lock_guard lock(mu_);
     pending_ = true;
+    MarkDue();
   }
   cv_.notify_all();
 }
@@ -47,6 +74,7 @@ void ProxyRunner::Loop() {
       cv_.wait_until(lock, next_check, [&] { return stopping_ || pending_; });
       if (stopping_) return;
       periodic = Clock::now() >= next_check;
+      if (periodic) MarkDue();
       // Coalesce: whatever arrives before min_sync_period (or the back-off) has passed goes into the same sync.
       auto earliest = last_sync + (failures_ > 0 ? RetryDelay(failures_, options_) : options_.min_sync_period);
       if (Clock::now() < earliest) {
@@ -86,6 +114,14 @@ void ProxyRunner::Loop() {
       continue;
     }
     failures_ = 0;
+    {
+      std::lock_guard lock(mu_);
+      // A change that arrived during this sync is still due; otherwise nothing is.
+      due_since_.reset();
+      if (pending_) MarkDue();
+      synced_once_ = true;
+    }
+    cv_.notify_all();
     if (stats.element_ops + stats.other_ops > 0 || stats.full_resync) {
       log->info("synced {} service ports in {} us ({} element ops, {} other ops{}{})", snapshot->ports.size(), took,
                 stats.element_ops, stats.other_ops, stats.full_resync ? ", full resync" : "",

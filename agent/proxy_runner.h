@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "proxy/proxier.h"
@@ -38,14 +39,24 @@ class ProxyRunner {
   // Runs `fn` on the sync thread's lock (e.g. to read the proxier's state for `proxy dump`).
   void WithProxier(const std::function<void(proxy::Proxier&)>& fn);
 
+  // As kube-proxy's healthz: an error once a sync has been due (a change, the periodic check, a retry) for
+  // longer than `timeout` without one succeeding, e.g. the loop is stuck or every sync fails.
+  Status Health(std::chrono::milliseconds timeout) const;
+  // Waits until the first sync succeeded (READY=1 waits for it); false if `timeout` passed first.
+  bool WaitFirstSync(std::chrono::milliseconds timeout);
+
  private:
   void Loop();
 
   proxy::ServiceChangeTracker& tracker_;
   proxy::Proxier& proxier_;
   const ProxyRunnerOptions options_;
-  std::mutex mu_;
+  void MarkDue();  // requires mu_
+
+  mutable std::mutex mu_;
   std::mutex proxier_mu_;
+  std::optional<std::chrono::steady_clock::time_point> due_since_;  // oldest sync due and not yet done
+  bool synced_once_ = false;
   std::condition_variable cv_;
   bool pending_ = true;
   int failures_ = 0;  // failed syncs in a row (sync thread only)

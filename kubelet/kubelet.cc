@@ -175,6 +175,7 @@ void Kubelet::Housekeeping(bool run_gc) {
   if (!events.ok()) {
     log->warn("{}", events.status().message());
   } else {
+    last_relist_ok_ = std::chrono::steady_clock::now().time_since_epoch().count();
     for (const auto& e : *events) due.insert(e.pod_uid);
   }
   const auto runtime_pods = pleg_.LastState();
@@ -241,6 +242,7 @@ Status Kubelet::Start() {
     if (!st.ok()) return st.WithContext("start pod source " + s->Name());
   }
   started_ = std::chrono::steady_clock::now();
+  last_relist_ok_ = started_.time_since_epoch().count();
   loop_ = std::thread([this] { Loop(); });
   return {};
 }
@@ -253,6 +255,15 @@ bool Kubelet::AllPodsReported() const {
     for (const auto& [uid, pod] : desired_) uids.push_back(uid);
   }
   return std::all_of(uids.begin(), uids.end(), [this](const std::string& uid) { return status_.Get(uid).has_value(); });
+}
+
+Status Kubelet::Health(std::chrono::milliseconds threshold) const {
+  const auto last = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(last_relist_ok_.load()));
+  const auto elapsed = std::chrono::steady_clock::now() - last;
+  if (elapsed <= threshold) return {};
+  const auto ago = std::chrono::duration_cast<std::chrono::seconds>(elapsed);
+  return Status::Error("PLEG is not healthy: pleg was last seen active " + std::to_string(ago.count()) +
+                       "s ago; threshold is " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(threshold).count()) + "s");
 }
 
 void Kubelet::Loop() {

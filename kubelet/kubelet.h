@@ -3,6 +3,7 @@
 // container GC and orphan cleanup. Thread-safe snapshot queries serve the CLI.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -64,6 +65,9 @@ class Kubelet {
   }
   // Every source has listed its pods and each desired pod has a status.
   bool AllPodsReported() const;
+  // Upstream's PLEG Healthy(): an error once the last successful relist is older than `threshold`
+  // (relistThreshold, 3 min): the loop is stuck or the runtime has not answered for that long.
+  Status Health(std::chrono::milliseconds threshold = std::chrono::minutes(3)) const;
 
   Status Start();
   void Stop();
@@ -121,6 +125,7 @@ class Kubelet {
   std::function<void()> pods_reported_;  // reset once called
   std::chrono::milliseconds pods_reported_timeout_{0};
   std::chrono::steady_clock::time_point started_{};
+  std::atomic<std::chrono::steady_clock::rep> last_relist_ok_{0};  // steady_clock ticks
 };
 
 }  // namespace kubenode::kubelet

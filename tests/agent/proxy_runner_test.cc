@@ -67,3 +67,35 @@ TEST(ProxyRunnerTest, PeriodicSyncRepairsDrift) {
 
 }  // namespace
 }  // namespace kubenode::agent
+
+namespace kubenode::agent {
+namespace {
+
+// The watchdog's proxy check: a sync that is due and cannot happen (here: endpoints never listed) makes the
+// runner unhealthy; the first successful sync makes it healthy and releases READY.
+TEST(ProxyRunnerTest, HealthFailsWhileADueSyncCannotRunAndRecoversWithTheFirstSync) {
+  netfilter::FakeBackend fake;
+  proxy::Proxier proxier(fake, proxy::PlannerConfig{});
+  ProxyRunner* runner_ptr = nullptr;
+  proxy::ServiceChangeTracker tracker("node-1", [&] {
+    if (runner_ptr) runner_ptr->Trigger();
+  });
+  ProxyRunner runner(tracker, proxier, {.min_sync_period = milliseconds(0), .sync_period = milliseconds(20)});
+  runner_ptr = &runner;
+  runner.Start();
+  tracker.OnServicesSynced();  // the endpoints are not listed yet: no sync may run
+
+  EXPECT_FALSE(runner.WaitFirstSync(milliseconds(100)));
+  Status health = runner.Health(milliseconds(50));
+  EXPECT_FALSE(health.ok());
+  EXPECT_NE(health.message().find("a sync has been due for"), std::string::npos) << health.message();
+
+  tracker.OnEndpointSlicesSynced();
+  EXPECT_TRUE(runner.WaitFirstSync(std::chrono::seconds(10)));
+  // Periodic checks (every 20 ms) keep succeeding, so no sync stays due for long.
+  EXPECT_TRUE(runner.Health(std::chrono::seconds(5)).ok());
+  runner.Stop();
+}
+
+}  // namespace
+}  // namespace kubenode::agent

@@ -400,3 +400,26 @@ TEST_F(KubeletFlowTest, SandboxDeathRecreatesPodWithNextAttempt) {
 
 }  // namespace
 }  // namespace kubenode::kubelet
+
+namespace kubenode::kubelet {
+namespace {
+
+// The watchdog's kubelet check (upstream PLEG Healthy): healthy while relists succeed, an error naming
+// the last successful relist once they fail for longer than the threshold.
+TEST_F(KubeletFlowTest, HealthFollowsTheLastSuccessfulRelist) {
+  kubelet_->SyncOnce();
+  EXPECT_TRUE(kubelet_->Health(std::chrono::minutes(3)).ok());
+  runtime_->FailNext("ListPodSandbox", "rpc error: code = Unavailable desc = connection refused", 100);
+  kubelet_->SyncOnce();
+  EXPECT_TRUE(kubelet_->Health(std::chrono::minutes(3)).ok());  // one failure, well within the threshold
+  Status unhealthy = kubelet_->Health(std::chrono::milliseconds(0));
+  ASSERT_FALSE(unhealthy.ok());
+  EXPECT_NE(unhealthy.message().find("PLEG is not healthy: pleg was last seen active"), std::string::npos)
+      << unhealthy.message();
+  runtime_->FailNext("ListPodSandbox", "", 0);
+  kubelet_->SyncOnce();
+  EXPECT_TRUE(kubelet_->Health(std::chrono::milliseconds(500)).ok());
+}
+
+}  // namespace
+}  // namespace kubenode::kubelet
