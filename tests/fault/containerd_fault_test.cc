@@ -1,0 +1,67 @@
+// containerd killed under the running node (its shims and containers stay, as on a real node): Services keep
+// answering, no pod is restarted, the daemon says that the runtime is down (log and a Warning event) and that
+// it is back, and it recovers once containerd is started again.
+#include <gtest/gtest.h>
+
+#include "tests/fault/reference_fault_fixture.h"
+
+namespace kubenode {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Eventually;
+using testing::ReadFile;
+using testing::ReferenceFaultFixture;
+using testing::RequiredEnv;
+using testing::RunCommand;
+
+class ContainerdFaultTest : public ReferenceFaultFixture {
+ protected:
+  void Harness(const std::string& verb) {
+    auto r = RunCommand(std::string(KUBENODE_HARNESS_ENV) + " " + verb + " " + RequiredEnv("KUBENODE_TEST_DIR") + " 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << verb << ": " << r.output;
+  }
+  size_t Count(const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  }
+
+  // Kills containerd, keeps it down for `outage`, starts it again; expects every request answered, the daemon's
+  // "down" and "back" lines once each, and a pod that is sound afterwards.
+  void OutageOf(std::chrono::seconds outage) {
+    StartReference();
+    ASSERT_FALSE(HasFailure());
+    const size_t down_before = Count(DaemonLog(), "container runtime is down");
+    const size_t back_before = Count(DaemonLog(), "container runtime is back");
+    ExpectNoFailedRequestDuring([&] {
+      Harness("containerd-stop");
+      ASSERT_TRUE(Eventually([&] { return Count(DaemonLog(), "container runtime is down") > down_before; }, 20s))
+          << DaemonLog();
+      // While it is down the node says so.
+      EXPECT_TRUE(Eventually([&] { return Cli("get events").output.find("ContainerRuntimeDown") != std::string::npos; },
+                             10s))
+          << Cli("get events").output;
+      std::this_thread::sleep_for(outage);
+      Harness("containerd-start");
+      const auto started = std::chrono::steady_clock::now();
+      ASSERT_TRUE(Eventually([&] { return Count(DaemonLog(), "container runtime is back") > back_before; }, 30s))
+          << DaemonLog();
+      const auto recovery =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+      std::cout << "[ recovery ] the daemon saw containerd back " << recovery.count() << " ms after it started\n";
+      RecordProperty("recovery_ms", static_cast<int>(recovery.count()));
+    });
+    const std::string log = DaemonLog();
+    EXPECT_EQ(Count(log, "container runtime is down"), down_before + 1) << log;
+    EXPECT_EQ(Count(log, "container runtime is back"), back_before + 1) << log;
+    ExpectPodUntouchedFor(pod_, ids_, sandbox_, 3s);
+  }
+};
+
+TEST_F(ContainerdFaultTest, KilledAndRestartedAtOnce) { OutageOf(0s); }
+
+TEST_F(ContainerdFaultTest, DownForSixtySeconds) { OutageOf(60s); }
+
+}  // namespace
+}  // namespace kubenode
