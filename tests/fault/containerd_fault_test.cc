@@ -17,6 +17,13 @@ using testing::RunCommand;
 
 class ContainerdFaultTest : public ReferenceFaultFixture {
  protected:
+  void TearDown() override {
+    // A test that failed half-way must not leave the harness without containerd (env.sh refuses to start a
+    // running one, which is fine here).
+    RunCommand(std::string(KUBENODE_HARNESS_ENV) + " containerd-start " + RequiredEnv("KUBENODE_TEST_DIR") +
+               " >/dev/null 2>&1");
+    ReferenceFaultFixture::TearDown();
+  }
   void Harness(const std::string& verb) {
     auto r = RunCommand(std::string(KUBENODE_HARNESS_ENV) + " " + verb + " " + RequiredEnv("KUBENODE_TEST_DIR") + " 2>&1");
     ASSERT_EQ(r.exit_code, 0) << verb << ": " << r.output;

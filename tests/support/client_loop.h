@@ -3,7 +3,11 @@
 // count the lines that are not 200.
 #pragma once
 
+#include <stdlib.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <filesystem>
 #include <sstream>
@@ -23,7 +27,13 @@ class ClientLoops {
     std::string out, stop;
   };
 
-  explicit ClientLoops(std::string dir) : dir_(std::move(dir)) {}
+  // The loops' files go to a new directory below `parent` (a stop file left by an earlier test must not stop
+  // a new loop of the same name).
+  explicit ClientLoops(const std::string& parent) {
+    std::string tmpl = parent + "/loops-XXXXXX";
+    if (mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp " << tmpl << ": " << std::strerror(errno);
+    dir_ = tmpl;
+  }
   ~ClientLoops() { StopAll(); }
   ClientLoops(const ClientLoops&) = delete;
   ClientLoops& operator=(const ClientLoops&) = delete;
