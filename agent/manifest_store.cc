@@ -187,11 +187,28 @@ Result<std::vector<std::string>> ManifestStore::Apply(std::string_view text, con
   auto objects = api::DecodeManifests(text, file_name);
   if (!objects.ok()) return objects.status();
   if (objects->empty()) return Status::Error(file_name + ": no objects passed to apply");
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {  // decoded above, so this is not expected; report it all the same
-    return Status::Error(file_name + ": invalid YAML: " + e.what());
+  // Each object's text as written (comments kept), when the input's "---" lines separate exactly its
+  // objects; otherwise (directives, empty documents, "--- " with content) as yaml-cpp emits the document.
+  std::vector<std::string> texts = SplitDocuments(text);
+  bool split_ok = texts.size() == objects->size();
+  for (size_t i = 0; split_ok && i < objects->size(); ++i) split_ok = (*objects)[i].document == static_cast<int>(i);
+  if (!split_ok) {
+    std::vector<YAML::Node> documents;
+    try {
+      documents = YAML::LoadAll(std::string(text));
+    } catch (const YAML::Exception& e) {  // decoded above, so this is not expected; report it all the same
+      return Status::Error(file_name + ": invalid YAML: " + e.what());
+    }
+    texts.clear();
+    for (const auto& object : *objects) {
+      YAML::Emitter emitter;
+      emitter << documents.at(static_cast<size_t>(object.document));
+      texts.push_back(std::string(emitter.c_str()) + "\n");
+    }
+  } else {
+    for (auto& t : texts) {
+      if (!t.ends_with("\n")) t += "\n";
+    }
   }
 
   std::error_code ec;
@@ -206,7 +223,8 @@ Result<std::vector<std::string>> ManifestStore::Apply(std::string_view text, con
   // Check every object before writing any, so a failing apply changes nothing.
   std::set<ObjectKey> seen;
   std::vector<std::string> lines;
-  for (const auto& object : *objects) {
+  for (size_t i = 0; i < objects->size(); ++i) {
+    const auto& object = (*objects)[i];
     ObjectKey key = KeyOf(object);
     if (!seen.insert(key).second) {
       return Status::Error(file_name + ": " + key.kind + " \"" + key.name + "\" is defined twice");
@@ -219,9 +237,7 @@ Result<std::vector<std::string>> ManifestStore::Apply(std::string_view text, con
       }
       target = it->second;
     }
-    YAML::Emitter emitter;
-    emitter << documents.at(static_cast<size_t>(object.document));
-    std::string content = std::string(emitter.c_str()) + "\n";
+    std::string content = std::move(texts[i]);
     StoreFile& file = directory.store_files[target];
     std::string* doc = file.Find(key);
     if (doc == nullptr) {

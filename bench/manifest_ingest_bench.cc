@@ -28,12 +28,12 @@
 #include "proxy/service_registry.h"
 
 using namespace kubenode;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
 namespace {
 
-double Ms(Clock::time_point since) { return std::chrono::duration<double, std::milli>(Clock::now() - since).count(); }
+double Ms(Steady::time_point since) { return std::chrono::duration<double, std::milli>(Steady::now() - since).count(); }
 
 std::string ServiceDoc(int i) {
   return "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-" + std::to_string(i) +
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   const std::string dir = root + "/manifests";
   fs::create_directories(dir);
 
-  RealClock clock;
+  kubenode::RealClock clock;
   kubelet::MemoryEventRecorder events(clock);
   proxy::FileAllocationStore store(root + "/service-allocations.json");
   auto allocator = std::move(proxy::ServiceAllocator::Create(&store, {.clock = &clock})).value();
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
   std::string text;
   for (int i = 0; i < n; ++i) text += (i ? "---\n" : "") + ServiceDoc(i);
   const double cpu0 = CpuMs();
-  auto t0 = Clock::now();
+  auto t0 = Steady::now();
   agent::ManifestStore manifests(dir);
   auto lines = manifests.Apply(text, "services.yaml");
   if (!lines.ok()) {
@@ -109,14 +109,14 @@ int main(int argc, char** argv) {
   std::printf("N=%d  apply -f (one store write): %.0f ms;  apply -> all %d Services in the tracker: %.0f ms "
               "(process CPU %.0f ms)\n", n, apply_ms, n, ingest_ms, ingest_cpu);
 
-  t0 = Clock::now();
+  t0 = Steady::now();
   if (!manifests.Apply(ServiceDoc(n), "one-more.yaml").ok()) return 1;
   if (!wait_for(static_cast<size_t>(n + 1))) return 1;
   std::printf("one more Service (a new file) applied -> in the tracker: %.1f ms\n", Ms(t0));
 
   const int rounds = 10;
   const double idle_cpu0 = CpuMs();
-  t0 = Clock::now();
+  t0 = Steady::now();
   for (int i = 0; i < rounds; ++i) source.SyncNow(nullptr);
   const double idle_ms = Ms(t0) / rounds, idle_cpu = (CpuMs() - idle_cpu0) / rounds;
   std::printf("idle relist (nothing changed): %.2f ms wall, %.2f ms CPU -> %.3f %% of one core at the 20 s period\n",
@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
   const std::string old_dir = root + "/old";
   fs::create_directories(old_dir);
   for (int i = 0; i < n; ++i) std::ofstream(old_dir + "/service_default_svc-" + std::to_string(i) + ".yaml") << ServiceDoc(i);
-  t0 = Clock::now();
+  t0 = Steady::now();
   size_t bytes = 0;
   for (const auto& entry : fs::directory_iterator(old_dir)) {
     std::ifstream in(entry.path(), std::ios::binary);
@@ -137,10 +137,10 @@ int main(int argc, char** argv) {
   }
   const double read_ms = Ms(t0);
   std::vector<api::Service> all = services.Services();
-  t0 = Clock::now();
+  t0 = Steady::now();
   registry.Sync(all);
   const double sync_ms = Ms(t0);
-  t0 = Clock::now();
+  t0 = Steady::now();
   proxy::FileAllocationStore old_store(root + "/old-allocations.json");
   (void)old_store.Save(*std::move(store.Load()));
   const double save_ms = Ms(t0);
