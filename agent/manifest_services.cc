@@ -12,69 +12,99 @@ std::string KeyOf(const api::Service& service) { return service.metadata.ns + "/
 ManifestServices::ManifestServices(proxy::ServiceRegistry& registry, kubelet::EventRecorder& events)
     : registry_(registry), events_(events) {}
 
-std::map<std::string, ManifestServices::Declared> ManifestServices::Collect(
-    const std::vector<kubelet::ManifestFile>& files) {
-  std::map<std::string, std::vector<Declared>> definitions;  // every definition of each Service, in file order
-  for (const auto& file : files) {
+void ManifestServices::UpdateFile(const kubelet::ManifestFile& file, std::set<std::string>& affected) {
+  ServicesByKey next;
+  if (!file.removed) {
     for (const auto& object : file.objects) {
-      if (const auto* service = std::get_if<api::Service>(&object.object)) {
-        definitions[KeyOf(*service)].push_back({*service, file.path});
-      }
+      if (const auto* service = std::get_if<api::Service>(&object.object)) next.emplace(KeyOf(*service), *service);
     }
   }
-  std::map<std::string, Declared> chosen;
-  for (auto& [key, defs] : definitions) {
-    // Of two files defining one Service, the one in effect keeps it; otherwise the first file.
-    size_t pick = 0;
-    if (auto it = file_of_.find(key); it != file_of_.end()) {
-      for (size_t i = 0; i < defs.size(); ++i) {
-        if (defs[i].file == it->second) pick = i;
-      }
-    }
-    for (size_t i = 0; i < defs.size(); ++i) {
-      if (i == pick) continue;
-      Report(key, defs[i].service,
-             defs[i].file + ": service " + key + " is already defined in " + defs[pick].file +
-                 "; this definition is ignored");
-    }
-    chosen.emplace(key, std::move(defs[pick]));
+  auto& current = files_[file.path];
+  for (const auto& [key, service] : current) {
+    auto same = next.find(key);
+    if (same != next.end() && same->second == service) continue;
+    affected.insert(key);
+    auto defs = definitions_.find(key);
+    defs->second.erase(file.path);
+    if (defs->second.empty()) definitions_.erase(defs);
   }
-  return chosen;
+  for (auto& [key, service] : next) {
+    auto old = current.find(key);
+    if (old != current.end() && old->second == service) continue;
+    affected.insert(key);
+    current[key] = std::move(service);
+  }
+  for (auto it = current.begin(); it != current.end();) {
+    it = next.contains(it->first) ? std::next(it) : current.erase(it);
+  }
+  for (const auto& key : affected) {
+    if (auto it = current.find(key); it != current.end()) definitions_[key][file.path] = &it->second;
+  }
+  if (current.empty()) files_.erase(file.path);
 }
 
-void ManifestServices::OnManifests(const std::vector<kubelet::ManifestFile>& files) {
+void ManifestServices::OnManifests(const std::vector<kubelet::ManifestFile>& changed) {
   std::lock_guard lock(mu_);
-  std::map<std::string, Declared> declared = Collect(files);
-  // Services in effect first, so that on a conflict they keep what they hold and the newcomer is refused.
-  std::vector<api::Service> ordered;
-  for (const auto& [key, d] : declared) {
-    if (file_of_.count(key)) ordered.push_back(d.service);
-  }
-  for (const auto& [key, d] : declared) {
-    if (!file_of_.count(key)) ordered.push_back(d.service);
-  }
-  std::map<std::string, Status> refused = registry_.Sync(ordered);
+  std::set<std::string> affected;
+  for (const auto& file : changed) UpdateFile(file, affected);
 
-  file_of_.clear();
-  for (const auto& [key, d] : declared) {
+  // The keys to look at: those whose definitions changed and those refused before (a deletion or an edit
+  // may have freed what they asked for). Each goes to the definition of the first file.
+  std::set<std::string> keys = affected;
+  keys.insert(refused_.begin(), refused_.end());
+  std::vector<std::string> remove;
+  std::vector<api::Service> existing, added;
+  for (const auto& key : keys) {
+    auto defs = definitions_.find(key);
+    if (defs == definitions_.end()) {
+      remove.push_back(key);
+      refused_.erase(key);
+      errors_.erase(key);
+      duplicates_.erase(key);
+      continue;
+    }
+    const auto& [winner_file, winner] = *defs->second.begin();
+    std::set<std::string> reported;
+    for (auto it = std::next(defs->second.begin()); it != defs->second.end(); ++it) {
+      const std::string message = it->first + ": service " + key + " is already defined in " + winner_file +
+                                  "; this definition is ignored";
+      reported.insert(message);
+      if (!duplicates_[key].contains(message)) Report(key, *it->second, "FailedValidation", message);
+    }
+    duplicates_[key] = std::move(reported);
+    // Services in effect first, so that on a conflict they keep what they hold and the newcomer is refused.
+    (registry_.Get(winner->metadata.ns, winner->metadata.name) ? existing : added).push_back(*winner);
+  }
+  existing.insert(existing.end(), added.begin(), added.end());
+
+  std::map<std::string, Status> refused;
+  if (!synced_) {
+    // The first delivery holds every file: a full Sync also frees what Services deleted while kubenode was
+    // not running held, and tells the proxy that the initial list is complete.
+    refused = registry_.Sync(existing);
+    synced_ = true;
+  } else if (!existing.empty() || !remove.empty()) {
+    refused = registry_.Update(existing, remove);
+  }
+  for (const auto& service : existing) {
+    const std::string key = KeyOf(service);
     if (auto it = refused.find(key); it != refused.end()) {
-      Report(key, d.service, d.file + ": " + it->second.message());
+      refused_.insert(key);
+      const std::string message = definitions_[key].begin()->first + ": " + it->second.message();
+      if (errors_[key] != message) Report(key, service, "FailedToAllocate", message);
+      errors_[key] = message;
     } else {
+      refused_.erase(key);
       errors_.erase(key);
     }
-    if (registry_.Get(d.service.metadata.ns, d.service.metadata.name)) file_of_[key] = d.file;
-  }
-  for (auto it = errors_.begin(); it != errors_.end();) {
-    it = declared.count(it->first) ? std::next(it) : errors_.erase(it);
   }
 }
 
-void ManifestServices::Report(const std::string& key, const api::Service& service, const std::string& message) {
-  if (auto it = errors_.find(key); it != errors_.end() && it->second == message) return;  // once per distinct error
-  errors_[key] = message;
+void ManifestServices::Report(const std::string& key, const api::Service& service, const std::string& reason,
+                              const std::string& message) {
   Logger("proxy")->error("{}", message);
-  events_.Event({"Service", service.metadata.ns, service.metadata.name, "", ""}, kubelet::EventType::kWarning,
-                "FailedToAllocate", message);
+  events_.Event({"Service", service.metadata.ns, service.metadata.name, "", ""}, kubelet::EventType::kWarning, reason,
+                message);
 }
 
 std::vector<api::Service> ManifestServices::Services() const {

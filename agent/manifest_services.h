@@ -2,11 +2,15 @@
 // the proxy::ServiceRegistry (allocation + delivery to the proxy, the role of upstream's apiserver and
 // informer) equal to them. What is about files lives here: a Service defined in two files, and errors that
 // must name the file. The Service that held a name, IP or port keeps working.
+//
+// Deliveries are changes (kubelet::ManifestSink): only the Services of changed files whose definition
+// differs are re-applied, so one edited file among 10 000 Services costs that file's Services. Of two files
+// defining one Service the one whose path sorts first wins, as for static pods: a restart keeps the choice.
 #pragma once
 
 #include <map>
 #include <mutex>
-#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,27 +24,30 @@ class ManifestServices {
  public:
   ManifestServices(proxy::ServiceRegistry& registry, kubelet::EventRecorder& events);
 
-  // Every relist of the manifest directory: all files and their objects.
-  void OnManifests(const std::vector<kubelet::ManifestFile>& files);
+  // The files that changed since the last call (the first call: every file), with their objects.
+  void OnManifests(const std::vector<kubelet::ManifestFile>& changed);
 
   // The Services in effect (allocated), sorted by namespace/name.
   std::vector<api::Service> Services() const;
 
  private:
-  struct Declared {
-    api::Service service;
-    std::string file;
-  };
+  using ServicesByKey = std::map<std::string, api::Service>;  // by "namespace/name"
 
-  std::map<std::string, Declared> Collect(const std::vector<kubelet::ManifestFile>& files);
-  void Report(const std::string& key, const api::Service& service, const std::string& message);
+  // Records `file`'s Services; adds the keys whose definitions changed to `affected`.
+  void UpdateFile(const kubelet::ManifestFile& file, std::set<std::string>& affected);
+  void Report(const std::string& key, const api::Service& service, const std::string& reason,
+              const std::string& message);
 
   proxy::ServiceRegistry& registry_;
   kubelet::EventRecorder& events_;
 
   std::mutex mu_;
-  std::map<std::string, std::string> file_of_;  // "namespace/name" → file of the version in effect
-  std::map<std::string, std::string> errors_;   // "namespace/name" → last error reported
+  bool synced_ = false;                                         // the registry had its first (full) Sync
+  std::map<std::string, ServicesByKey> files_;                  // file -> its Services
+  std::map<std::string, std::map<std::string, const api::Service*>> definitions_;  // key -> file -> Service
+  std::set<std::string> refused_;                               // keys the registry refused last time
+  std::map<std::string, std::string> errors_;                   // key -> last allocation error reported
+  std::map<std::string, std::set<std::string>> duplicates_;     // key -> duplicate messages reported
 };
 
 }  // namespace kubenode::agent

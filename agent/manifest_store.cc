@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
@@ -23,7 +26,6 @@ struct ObjectKey {
   std::string ns;
   std::string name;
   auto operator<=>(const ObjectKey&) const = default;
-  std::string FileName() const { return kind + "_" + ns + "_" + name + ".yaml"; }
   std::string Plural() const { return kind + "s"; }
 };
 
@@ -58,10 +60,56 @@ Status WriteFileAtomically(const fs::path& path, const std::string& content) {
   return {};
 }
 
-// Which file of the directory defines each object. Files that do not decode are passed over here: the
-// daemon reports them, and they cannot be a definition apply would clash with.
-std::map<ObjectKey, fs::path> DefinitionsIn(const std::string& dir) {
+// A file apply wrote: its documents in order, each with the object it defines.
+struct StoreFile {
+  std::vector<std::pair<ObjectKey, std::string>> documents;  // text of each, ending in '\n'; empty: deleted
+  std::map<ObjectKey, size_t> index;                          // live documents by object
+  bool changed = false;
+
+  void Add(const ObjectKey& key, std::string text) {
+    index[key] = documents.size();
+    documents.emplace_back(key, std::move(text));
+  }
+  std::string* Find(const ObjectKey& key) {
+    auto it = index.find(key);
+    return it == index.end() ? nullptr : &documents[it->second].second;
+  }
+  void Remove(const ObjectKey& key) {
+    if (auto it = index.find(key); it != index.end()) {
+      documents[it->second].second.clear();
+      index.erase(it);
+    }
+  }
+};
+
+// Splits `text` (after the header) at its "---" lines: apply writes documents separated by those only.
+std::vector<std::string> SplitDocuments(std::string_view text) {
+  std::vector<std::string> docs(1);
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    end = end == std::string_view::npos ? text.size() : end + 1;
+    std::string_view line = text.substr(pos, end - pos);
+    if (line == "---\n" || line == "---") {
+      docs.emplace_back();
+    } else {
+      docs.back() += line;
+    }
+    pos = end;
+  }
+  return docs;
+}
+
+// What the directory holds: which file defines each object, and the documents of the files apply wrote.
+// Files that do not decode are passed over here: the daemon reports them, and they cannot be a definition
+// apply would clash with.
+struct Directory {
   std::map<ObjectKey, fs::path> where;
+  std::map<fs::path, StoreFile> store_files;
+};
+
+Directory Scan(const std::string& dir) {
+  Directory out;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
@@ -70,9 +118,65 @@ std::map<ObjectKey, fs::path> DefinitionsIn(const std::string& dir) {
     if (!text.ok()) continue;
     auto objects = api::DecodeManifests(*text, entry.path().string(), {.strict = false, .validate = false});
     if (!objects.ok()) continue;
-    for (const auto& object : *objects) where.emplace(KeyOf(object), entry.path());
+    for (const auto& object : *objects) out.where.emplace(KeyOf(object), entry.path());
+    if (!text->starts_with(ManifestStore::kHeader)) continue;
+    // Documents without an object (empty ones) are dropped; a file whose split does not match what the
+    // decoder saw is not one apply wrote as such: its objects are re-emitted one by one.
+    const auto docs = SplitDocuments(std::string_view(*text).substr(ManifestStore::kHeader.size()));
+    bool split_ok = docs.size() == objects->size();
+    for (size_t i = 0; split_ok && i < objects->size(); ++i) split_ok = (*objects)[i].document == static_cast<int>(i);
+    StoreFile file;
+    std::vector<YAML::Node> nodes;
+    if (!split_ok) nodes = YAML::LoadAll(*text);
+    for (const auto& object : *objects) {
+      const auto index = static_cast<size_t>(object.document);
+      if (split_ok) {
+        file.Add(KeyOf(object), docs[index]);
+        continue;
+      }
+      YAML::Emitter emitter;
+      emitter << nodes.at(index);
+      file.Add(KeyOf(object), std::string(emitter.c_str()) + "\n");
+    }
+    out.store_files.emplace(entry.path(), std::move(file));
   }
-  return where;
+  return out;
+}
+
+// The file new objects of an apply of `file_name` go to: applied_<base name without extension>.yaml.
+fs::path FileFor(const std::string& dir, const std::string& file_name) {
+  std::string stem = file_name.empty() || file_name == "-" ? "stdin" : fs::path(file_name).stem().string();
+  for (char& c : stem) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+  }
+  if (stem.empty() || stem.starts_with(".")) stem = "_" + stem;
+  return fs::path(dir) / ("applied_" + stem + ".yaml");
+}
+
+std::string Render(const StoreFile& file) {
+  std::string out(ManifestStore::kHeader);
+  bool first = true;
+  for (const auto& [key, text] : file.documents) {
+    if (text.empty()) continue;
+    if (!first) out += "---\n";
+    out += text;
+    first = false;
+  }
+  return out;
+}
+
+Status WriteChanged(std::map<fs::path, StoreFile>& files) {
+  for (auto& [path, file] : files) {
+    if (!file.changed) continue;
+    if (file.index.empty()) {
+      std::error_code ec;
+      fs::remove(path, ec);
+      if (ec) return Status::Error(path.string() + ": " + ec.message());
+      continue;
+    }
+    if (Status s = WriteFileAtomically(path, Render(file)); !s.ok()) return s;
+  }
+  return {};
 }
 
 }  // namespace
@@ -83,76 +187,100 @@ Result<std::vector<std::string>> ManifestStore::Apply(std::string_view text, con
   auto objects = api::DecodeManifests(text, file_name);
   if (!objects.ok()) return objects.status();
   if (objects->empty()) return Status::Error(file_name + ": no objects passed to apply");
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {  // decoded above, so this is not expected; report it all the same
-    return Status::Error(file_name + ": invalid YAML: " + e.what());
+  // Each object's text as written (comments kept), when the input's "---" lines separate exactly its
+  // objects; otherwise (directives, empty documents, "--- " with content) as yaml-cpp emits the document.
+  std::vector<std::string> texts = SplitDocuments(text);
+  bool split_ok = texts.size() == objects->size();
+  for (size_t i = 0; split_ok && i < objects->size(); ++i) split_ok = (*objects)[i].document == static_cast<int>(i);
+  if (!split_ok) {
+    std::vector<YAML::Node> documents;
+    try {
+      documents = YAML::LoadAll(std::string(text));
+    } catch (const YAML::Exception& e) {  // decoded above, so this is not expected; report it all the same
+      return Status::Error(file_name + ": invalid YAML: " + e.what());
+    }
+    texts.clear();
+    for (const auto& object : *objects) {
+      YAML::Emitter emitter;
+      emitter << documents.at(static_cast<size_t>(object.document));
+      texts.push_back(std::string(emitter.c_str()) + "\n");
+    }
+  } else {
+    for (auto& t : texts) {
+      if (!t.ends_with("\n")) t += "\n";
+    }
   }
 
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return Status::Error(dir_ + ": " + ec.message());
-  const auto definitions = DefinitionsIn(dir_);
+  Directory directory = Scan(dir_);
+  const fs::path own = FileFor(dir_, file_name);
+  if (fs::exists(own, ec) && !directory.store_files.contains(own)) {
+    return Status::Error(own.string() + " exists and `kubenode apply` did not write it: rename " + file_name);
+  }
 
   // Check every object before writing any, so a failing apply changes nothing.
-  std::map<ObjectKey, std::string> contents;
-  for (const auto& object : *objects) {
+  std::set<ObjectKey> seen;
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < objects->size(); ++i) {
+    const auto& object = (*objects)[i];
     ObjectKey key = KeyOf(object);
-    if (contents.count(key)) {
+    if (!seen.insert(key).second) {
       return Status::Error(file_name + ": " + key.kind + " \"" + key.name + "\" is defined twice");
     }
-    const fs::path own = fs::path(dir_) / key.FileName();
-    if (auto it = definitions.find(key); it != definitions.end() && it->second != own) {
-      return Status::Error(key.kind + " \"" + key.name + "\" is already defined in " + it->second.string() +
-                           ": edit or remove that file instead");
+    fs::path target = own;
+    if (auto it = directory.where.find(key); it != directory.where.end()) {
+      if (!directory.store_files.contains(it->second)) {
+        return Status::Error(key.kind + " \"" + key.name + "\" is already defined in " + it->second.string() +
+                             ": edit or remove that file instead");
+      }
+      target = it->second;
     }
-    YAML::Emitter emitter;
-    emitter << documents.at(static_cast<size_t>(object.document));
-    contents[key] = std::string("# Written by `kubenode apply`; `kubenode delete` removes it.\n") + emitter.c_str() + "\n";
-  }
-
-  std::vector<std::string> lines;
-  for (const auto& [key, content] : contents) {
-    const fs::path path = fs::path(dir_) / key.FileName();
-    auto existing = ReadFile(path);
-    const bool exists = existing.ok();
-    if (exists && *existing == content) {
+    std::string content = std::move(texts[i]);
+    StoreFile& file = directory.store_files[target];
+    std::string* doc = file.Find(key);
+    if (doc == nullptr) {
+      file.Add(key, std::move(content));
+      lines.push_back(key.kind + "/" + key.name + " created");
+    } else if (*doc == content) {
       lines.push_back(key.kind + "/" + key.name + " unchanged");
       continue;
+    } else {
+      *doc = std::move(content);
+      lines.push_back(key.kind + "/" + key.name + " configured");
     }
-    if (Status s = WriteFileAtomically(path, content); !s.ok()) return s;
-    lines.push_back(key.kind + "/" + key.name + (exists ? " configured" : " created"));
+    file.changed = true;
   }
+  if (Status s = WriteChanged(directory.store_files); !s.ok()) return s;
   return lines;
 }
 
 Result<std::vector<std::string>> ManifestStore::Delete(std::string_view text, const std::string& file_name) {
   auto objects = api::DecodeManifests(text, file_name, {.strict = false, .validate = false});
   if (!objects.ok()) return objects.status();
-  const auto definitions = DefinitionsIn(dir_);
+  Directory directory = Scan(dir_);
   std::vector<std::string> lines;
   std::vector<std::string> errors;
   for (const auto& object : *objects) {
     ObjectKey key = KeyOf(object);
-    auto it = definitions.find(key);
-    if (it == definitions.end()) {
+    auto it = directory.where.find(key);
+    if (it == directory.where.end()) {
       errors.push_back("Error from server (NotFound): " + key.Plural() + " \"" + key.name + "\" not found");
       continue;
     }
-    if (it->second.filename() != key.FileName()) {
+    auto file = directory.store_files.find(it->second);
+    if (file == directory.store_files.end()) {
       errors.push_back(key.kind + " \"" + key.name + "\" is defined in " + it->second.string() +
                        ", which `kubenode apply` did not write: remove that file instead");
       continue;
     }
-    std::error_code ec;
-    fs::remove(it->second, ec);
-    if (ec) {
-      errors.push_back(it->second.string() + ": " + ec.message());
-      continue;
-    }
+    file->second.Remove(key);
+    file->second.changed = true;
+    directory.where.erase(it);
     lines.push_back(key.kind + " \"" + key.name + "\" deleted");
   }
+  if (Status s = WriteChanged(directory.store_files); !s.ok()) errors.push_back(s.message());
   if (!errors.empty()) {
     std::string message;
     for (const auto& l : lines) message += l + "\n";

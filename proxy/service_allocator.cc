@@ -226,7 +226,9 @@ Result<api::Service> ServiceAllocator::Allocate(const api::Service& service) {
     }
   }
 
-  if (!stored || *previous != next) {
+  if ((!stored || *previous != next) && batch_depth_ > 0) {
+    batch_dirty_ = true;
+  } else if (!stored || *previous != next) {
     AllocationMap updated = allocations_;
     updated[key] = next;
     if (Status saved = store_->Save(updated); !saved.ok()) return fail(saved.WithContext("saving allocations"));
@@ -257,6 +259,10 @@ Status ServiceAllocator::Release(const std::string& ns, const std::string& name)
   if (found == allocations_.end()) return Status();
   ReserveLocked(key, std::move(found->second));
   allocations_.erase(found);
+  if (batch_depth_ > 0) {
+    batch_dirty_ = true;
+    return Status();
+  }
   return store_->Save(allocations_).WithContext("service " + key + ": saving allocations");
 }
 
@@ -272,10 +278,26 @@ Result<std::vector<std::string>> ServiceAllocator::ReleaseAllExcept(const std::s
     ReserveLocked(it->first, std::move(it->second));
     it = allocations_.erase(it);
   }
-  if (!released.empty()) {
+  if (!released.empty() && batch_depth_ > 0) {
+    batch_dirty_ = true;
+  } else if (!released.empty()) {
     if (Status saved = store_->Save(allocations_); !saved.ok()) return saved.WithContext("saving allocations");
   }
   return released;
+}
+
+ServiceAllocator::SaveBatch::SaveBatch(ServiceAllocator& allocator) : allocator_(allocator) {
+  std::lock_guard lock(allocator_.mu_);
+  ++allocator_.batch_depth_;
+}
+
+ServiceAllocator::SaveBatch::~SaveBatch() {
+  std::lock_guard lock(allocator_.mu_);
+  if (--allocator_.batch_depth_ > 0 || !allocator_.batch_dirty_) return;
+  allocator_.batch_dirty_ = false;
+  if (Status saved = allocator_.store_->Save(allocator_.allocations_); !saved.ok()) {
+    Logger("proxy")->error("{}", saved.WithContext("saving allocations").message());
+  }
 }
 
 std::optional<ServiceAllocation> ServiceAllocator::Get(const std::string& ns, const std::string& name) const {

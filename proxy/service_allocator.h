@@ -54,6 +54,20 @@ class ServiceAllocator {
   // was not running. Returns the keys released.
   Result<std::vector<std::string>> ReleaseAllExcept(const std::set<std::string>& keep);
 
+  // While a SaveBatch lives, Allocate, Release and ReleaseAllExcept change the allocations in memory only and
+  // its end saves them once: applying thousands of Services then costs one save, not one whole-state save
+  // each. A failing final save is logged (the values are in use either way, as with Release).
+  class SaveBatch {
+   public:
+    explicit SaveBatch(ServiceAllocator& allocator);
+    ~SaveBatch();
+    SaveBatch(const SaveBatch&) = delete;
+    SaveBatch& operator=(const SaveBatch&) = delete;
+
+   private:
+    ServiceAllocator& allocator_;
+  };
+
   std::optional<ServiceAllocation> Get(const std::string& ns, const std::string& name) const;
   const IPv4Cidr& cluster_ip_range() const { return cluster_ips_.cidr(); }
   const PortRange& node_port_range() const { return node_ports_.port_range(); }
@@ -82,6 +96,8 @@ class ServiceAllocator {
     std::chrono::system_clock::time_point until;
   };
   std::map<std::string, Reserved> reserved_;  // released, by "namespace/name"
+  int batch_depth_ = 0;  // open SaveBatches
+  bool batch_dirty_ = false;
 };
 
 }  // namespace kubenode::proxy

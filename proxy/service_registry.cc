@@ -52,7 +52,24 @@ void ServiceRegistry::DeleteLocked(const std::string& key) {
   handler_->OnServiceDelete(deleted);
 }
 
+std::map<std::string, Status> ServiceRegistry::Update(const std::vector<api::Service>& apply,
+                                                      const std::vector<std::string>& remove) {
+  ServiceAllocator::SaveBatch batch(*allocator_);
+  for (const std::string& key : remove) {
+    std::lock_guard lock(mu_);
+    DeleteLocked(key);
+  }
+  std::map<std::string, Status> errors;
+  for (const api::Service& service : apply) {
+    std::lock_guard lock(mu_);
+    Result<api::Service> applied = ApplyLocked(service);
+    if (!applied.ok()) errors.emplace(Key(service.metadata), applied.status());
+  }
+  return errors;
+}
+
 std::map<std::string, Status> ServiceRegistry::Sync(const std::vector<api::Service>& services) {
+  ServiceAllocator::SaveBatch batch(*allocator_);
   std::lock_guard lock(mu_);
   std::set<std::string> wanted;
   for (const api::Service& service : services) wanted.insert(Key(service.metadata));

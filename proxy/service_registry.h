@@ -34,6 +34,11 @@ class ServiceRegistry {
   // allocations remembered for Services that no longer exist and reports OnServicesSynced.
   std::map<std::string, Status> Sync(const std::vector<api::Service>& services);
 
+  // Removes the Services named in `remove` ("namespace/name"), then applies `apply` in order (the earlier
+  // wins a conflict); returns the error of each refused Service as Sync does. The lock is taken per Service,
+  // so that readers (`get svc`) never wait for a large batch, and the allocator saves once for all of them.
+  std::map<std::string, Status> Update(const std::vector<api::Service>& apply, const std::vector<std::string>& remove);
+
   std::optional<ServiceRecord> Get(const std::string& ns, const std::string& name) const;
   std::vector<ServiceRecord> List() const;  // sorted by namespace/name
 

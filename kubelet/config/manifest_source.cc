@@ -1,15 +1,18 @@
 #include "kubelet/config/manifest_source.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "base/log.h"
 #include "kubelet/config/static_pod.h"
@@ -41,6 +44,44 @@ bool Relevant(const std::string& dir, const inotify_event& ev) {
   return true;
 }
 
+int64_t Nanos(const timespec& t) { return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec; }
+
+std::string Errno(const std::string& what, int err) { return what + ": " + std::strerror(err); }
+
+// Reads a regular file without ever blocking on it (a FIFO swapped in after the stat is refused by fstat)
+// and without reading more than kMaxManifestSize + 1 bytes.
+Result<std::string> ReadManifest(int dir_fd, const std::string& name, const std::string& file) {
+  int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return Status::Error(Errno("open " + file, errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::Error(file + ": not a regular file");
+  }
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return Status::Error(Errno("read " + file, err));
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > kMaxManifestSize) {
+      ::close(fd);
+      return Status::Error(file + ": larger than " + std::to_string(kMaxManifestSize) + " bytes, not read");
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+// Upstream's full name of a pod, as kubecontainer.GetPodFullName: "<name>_<namespace>".
+std::string FullName(const api::Pod& pod) { return pod.metadata.name + "_" + pod.metadata.ns; }
+
 }  // namespace
 
 ManifestDirectorySource::ManifestDirectorySource(std::string path, std::string node_name,
@@ -54,71 +95,218 @@ ManifestDirectorySource::ManifestDirectorySource(std::string path, std::string n
 
 ManifestDirectorySource::~ManifestDirectorySource() { Stop(); }
 
-void ManifestDirectorySource::SyncNow(const PodSnapshotSink& sink) {
-  auto log = Logger("kubelet");
-  std::vector<api::Pod> pods;
-  std::vector<ManifestFile> manifests;
-  {
-    std::lock_guard lock(sync_mu_);
-    std::map<std::string, FileState> next;
-    std::error_code ec;
-    if (!fs::is_directory(path_, ec)) {
-      log->debug("pod manifest path {} does not exist, ignoring", path_);
-    } else {
-      for (const auto& entry : fs::directory_iterator(path_, ec)) {
-        const auto name = entry.path().filename().string();
-        if (!IsManifestName(name)) continue;
-        if (!entry.is_regular_file(ec)) continue;  // upstream does not recurse into directories
-        const auto file = entry.path().string();
-        std::ifstream in(file, std::ios::binary);
-        if (!in) continue;  // removed between the listing and the read
-        std::stringstream buf;
-        buf << in.rdbuf();
-        FileState state;
-        state.content = buf.str();
-        auto old = files_.find(file);
-        if (old != files_.end() && old->second.content == state.content) {
-          next[file] = old->second;
-          continue;
-        }
-        auto decoded = api::DecodeManifests(state.content, file);
-        if (decoded.ok()) {
-          state.objects = std::move(decoded).value();
-        } else {
-          state.error = decoded.status().message();
-          if (old != files_.end()) state.objects = old->second.objects;
-          log->error("could not process manifest file {}: {}", file, state.error);
-          events_.Event(EventObject{"Node", "", node_name_, node_name_, ""}, EventType::kWarning, "InvalidManifest",
-                        "Could not process manifest file \"" + file + "\": " + state.error);
-        }
-        next[file] = std::move(state);
-      }
-    }
-    files_ = std::move(next);
-    for (const auto& [file, state] : files_) {
-      for (const auto& obj : state.objects) {
-        if (const auto* pod = std::get_if<api::Pod>(&obj.object)) {
-          api::Pod p = *pod;
-          ApplyStaticPodDefaults(p, node_name_, file);
-          pods.push_back(std::move(p));
-        }
-      }
-      manifests.push_back({file, state.objects, state.error});
-    }
+void ManifestDirectorySource::SyncNow(const PodSnapshotSink& sink) { Sync(sink, /*always=*/true); }
+
+ManifestDirectorySource::Listing ManifestDirectorySource::List(int& dir_fd, std::vector<std::string>& names,
+                                                              std::string& error) {
+  dir_fd = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) {
+    if (errno == ENOENT) return Listing::kMissing;
+    error = Errno("pod manifest path " + path_, errno);
+    return Listing::kFailed;
   }
-  if (sink) sink(Name(), std::move(pods));
-  if (manifest_sink_) manifest_sink_(manifests);
+  DIR* dir = ::fdopendir(::dup(dir_fd));
+  if (dir == nullptr) {
+    error = Errno("opendir " + path_, errno);
+    ::close(dir_fd);
+    return Listing::kFailed;
+  }
+  for (;;) {
+    errno = 0;
+    const dirent* entry = ::readdir(dir);
+    if (entry == nullptr) {
+      if (errno != 0) error = Errno("reading pod manifest path " + path_, errno);
+      break;
+    }
+    if (IsManifestName(entry->d_name)) names.emplace_back(entry->d_name);
+  }
+  ::closedir(dir);
+  if (!error.empty()) {
+    ::close(dir_fd);
+    return Listing::kFailed;
+  }
+  std::sort(names.begin(), names.end());  // byte order, as Go's os.ReadDir
+  return Listing::kOk;
 }
 
-void ManifestDirectorySource::EnsureWatch() {
-  if (inotify_fd_ < 0 || watch_ >= 0) return;
+bool ManifestDirectorySource::Refresh(int dir_fd, const std::string& name, const std::string& file, FileState& state,
+                                      bool& changed) {
+  auto log = Logger("kubelet");
+  const std::string old_error = state.error;
+  struct stat st {};
+  if (::fstatat(dir_fd, name.c_str(), &st, 0) != 0) {
+    if (errno == ENOENT) return false;  // removed, or a dangling symlink: nothing to read
+    state.error = Errno("stat " + file, errno);
+    state.read = false;  // read again once it can be stat'ed
+    Report(state, file);
+    changed = state.error != old_error;
+    return true;
+  }
+  if (!S_ISREG(st.st_mode)) return false;  // directories, FIFOs, devices: not manifests (upstream skips them)
+  const Stamp stamp{st.st_dev, st.st_ino, st.st_size, Nanos(st.st_mtim), Nanos(st.st_ctim)};
+  if (state.read && state.stamp == stamp) return true;
+
+  auto content = ReadManifest(dir_fd, name, file);
+  if (!content.ok()) {
+    state.error = content.status().message();
+    state.read = false;
+    Report(state, file);
+    changed = state.error != old_error;
+    return true;
+  }
+  state.stamp = stamp;
+  const size_t hash = std::hash<std::string>{}(*content);
+  if (state.read && hash == state.content_hash) return true;  // touched, not changed
+  state.read = true;
+  state.content_hash = hash;
+  if (content->find_first_not_of(" \t\r\n") == std::string::npos) {
+    if (empty_logged_.insert(file).second) log->info("manifest file {} is empty, ignoring", file);
+    changed = !state.objects.empty() || !old_error.empty();
+    state.objects.clear();
+    state.pods.clear();
+    state.error.clear();
+    state.reported.clear();
+    return true;
+  }
+  empty_logged_.erase(file);
+  auto decoded = api::DecodeManifests(*content, file);
+  if (!decoded.ok()) {
+    state.error = decoded.status().message();
+    state.reported.clear();  // another content: reported again even if the message is the same
+    Report(state, file);
+    changed = true;
+    return true;
+  }
+  state.objects = std::move(decoded).value();
+  state.pods.clear();
+  for (const auto& obj : state.objects) {
+    if (const auto* pod = std::get_if<api::Pod>(&obj.object)) {
+      api::Pod p = *pod;
+      ApplyStaticPodDefaults(p, node_name_, file);
+      state.pods.push_back(std::move(p));
+    }
+  }
+  state.error.clear();
+  state.reported.clear();
+  changed = true;
+  return true;
+}
+
+void ManifestDirectorySource::Report(FileState& state, const std::string& file) {
+  if (state.error.empty() || state.error == state.reported) return;
+  state.reported = state.error;
+  Logger("kubelet")->error("could not process manifest file {}: {}", file, state.error);
+  events_.Event(EventObject{"Node", "", node_name_, node_name_, ""}, EventType::kWarning, "InvalidManifest",
+                "Could not process manifest file \"" + file + "\": " + state.error);
+}
+
+std::vector<api::Pod> ManifestDirectorySource::PodsLocked() {
+  std::vector<api::Pod> pods;
+  std::map<std::string, std::string> owner;  // full name -> file of the pod kept
+  std::set<std::string> duplicates;
+  for (const auto& [file, state] : files_) {  // sorted by path: the first file keeps the name
+    for (const auto& pod : state.pods) {
+      const std::string full = FullName(pod);
+      auto [it, fresh] = owner.emplace(full, file);
+      if (!fresh) {
+        const std::string key = file + "\n" + full;
+        duplicates.insert(key);
+        if (duplicates_.contains(key)) continue;
+        const std::string message = "Error validating pod " + pod.metadata.name + " from file due to duplicate pod name \"" +
+                                    full + "\", ignoring: the pod of " + file + " has the name of the pod of " +
+                                    it->second + ", which is kept";
+        Logger("kubelet")->warn("{}", message);
+        events_.Event(EventObject{"Pod", pod.metadata.ns, pod.metadata.name, pod.metadata.uid, ""}, EventType::kWarning,
+                      "FailedValidation", message);
+        continue;
+      }
+      pods.push_back(pod);
+    }
+  }
+  duplicates_ = std::move(duplicates);  // a duplicate fixed and made again is reported again
+  return pods;
+}
+
+void ManifestDirectorySource::Sync(const PodSnapshotSink& sink, bool always) {
+  auto log = Logger("kubelet");
+  std::vector<api::Pod> pods;
+  std::vector<ManifestFile> changes;
+  bool deliver_pods = always;
+  std::unique_lock lock(sync_mu_);
+  int dir_fd = -1;
+  std::vector<std::string> names;
+  std::string error;
+  switch (List(dir_fd, names, error)) {
+    case Listing::kFailed:
+      // Not knowing what the directory holds is not knowing that pods went: keep them.
+      if (error != dir_error_) {
+        dir_error_ = error;
+        log->error("{}; keeping the pods of the last listing", error);
+        events_.Event(EventObject{"Node", "", node_name_, node_name_, ""}, EventType::kWarning, "InvalidManifest",
+                      error + "; keeping the pods of the last listing");
+      }
+      break;
+    case Listing::kMissing:
+      dir_error_.clear();
+      if (!files_.empty() || !delivered_) log->info("pod manifest path {} does not exist, ignoring", path_);
+      for (const auto& [file, state] : files_) changes.push_back({file, {}, "", true});
+      deliver_pods = deliver_pods || !files_.empty();
+      files_.clear();
+      break;
+    case Listing::kOk: {
+      dir_error_.clear();
+      std::map<std::string, FileState> next;
+      for (const auto& name : names) {
+        const std::string file = (fs::path(path_) / name).string();
+        auto old = files_.find(file);
+        FileState state = old != files_.end() ? std::move(old->second) : FileState{};
+        bool changed = old == files_.end();
+        if (!Refresh(dir_fd, name, file, state, changed)) continue;
+        if (changed) changes.push_back({file, state.objects, state.error, false});
+        next.emplace(file, std::move(state));
+      }
+      ::close(dir_fd);
+      for (const auto& [file, state] : files_) {
+        if (!next.contains(file)) {
+          changes.push_back({file, {}, "", true});
+          empty_logged_.erase(file);
+        }
+      }
+      files_ = std::move(next);
+      break;
+    }
+  }
+  if (!delivered_) {  // the first delivery is everything there is
+    changes.clear();
+    for (const auto& [file, state] : files_) changes.push_back({file, state.objects, state.error, false});
+  }
+  deliver_pods = deliver_pods || !delivered_ || !changes.empty();
+  const bool deliver_files = manifest_sink_ && (!delivered_ || !changes.empty());
+  delivered_ = true;
+  if (deliver_pods) pods = PodsLocked();
+  std::lock_guard deliver(deliver_mu_);
+  lock.unlock();
+  // Both sinks get their delivery even if the first throws: the manifest sink's changes are not repeated.
+  std::exception_ptr failed;
+  try {
+    if (deliver_pods && sink) sink(Name(), std::move(pods));
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  if (deliver_files) manifest_sink_(changes);
+  if (failed) std::rethrow_exception(failed);
+}
+
+bool ManifestDirectorySource::EnsureWatch() {
+  if (inotify_fd_ < 0 || watch_ >= 0) return false;
   watch_ = inotify_add_watch(inotify_fd_, path_.c_str(),
                              IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ATTRIB |
                                  IN_DELETE_SELF | IN_MOVE_SELF);
   if (watch_ < 0 && errno != ENOENT) {
-    Logger("kubelet")->warn("inotify watch on {}: {} (falling back to relisting every {}ms)", path_,
-                            std::strerror(errno), period_.count());
+    Logger("kubelet")->warn("inotify watch on {}: {} (retrying; relisting every {}ms)", path_, std::strerror(errno),
+                            period_.count());
   }
+  return watch_ >= 0;
 }
 
 Status ManifestDirectorySource::Start(PodSnapshotSink sink) {
@@ -133,37 +321,60 @@ Status ManifestDirectorySource::Start(PodSnapshotSink sink) {
   return {};
 }
 
+// A failure inside one round (a sink throwing, poll failing) must not end the source: the pods would stop
+// following their manifests without anyone noticing. It is logged, and repeated failures are spaced out.
 void ManifestDirectorySource::Run() {
   auto next_relist = std::chrono::steady_clock::now() + period_;
-  char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+  auto pause = std::chrono::milliseconds(0);
   for (;;) {
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_relist - std::chrono::steady_clock::now());
-    pollfd fds[2] = {{stop_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
-    int n = ::poll(fds, 2, static_cast<int>(std::max<int64_t>(0, wait.count())));
-    if (n < 0 && errno != EINTR) {
-      Logger("kubelet")->error("poll on inotify: {}", std::strerror(errno));
-      return;
+    uint64_t stop = 0;
+    if (::read(stop_fd_, &stop, sizeof(stop)) == sizeof(stop)) return;
+    try {
+      RunOnce(next_relist);
+      pause = std::chrono::milliseconds(0);
+      continue;
+    } catch (const std::exception& e) {
+      Logger("kubelet")->error("manifest source {}: {}", path_, e.what());
+    } catch (...) {
+      Logger("kubelet")->error("manifest source {}: unknown exception", path_);
     }
-    if (fds[0].revents & POLLIN) return;
-    bool changed = false;
-    if (fds[1].revents & POLLIN) {
-      ssize_t len;
-      while ((len = ::read(inotify_fd_, buf, sizeof(buf))) > 0) {
-        for (char* p = buf; p < buf + len;) {
-          auto* ev = reinterpret_cast<inotify_event*>(p);
-          if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) watch_ = -1;  // re-added below
-          changed = changed || Relevant(path_, *ev);
-          p += sizeof(inotify_event) + ev->len;
+    pause = std::min(std::chrono::milliseconds(1000), std::max(std::chrono::milliseconds(50), pause * 2));
+    pollfd fd{stop_fd_, POLLIN, 0};
+    ::poll(&fd, 1, static_cast<int>(pause.count()));  // the pause ends early on Stop
+  }
+}
+
+void ManifestDirectorySource::RunOnce(std::chrono::steady_clock::time_point& next_relist) {
+  // Without a watch (the directory is missing, or inotify refused it) retry it every second: a recreated
+  // directory is then seen at once rather than at the next periodic relist.
+  constexpr auto kWatchRetry = std::chrono::milliseconds(1000);
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_relist - std::chrono::steady_clock::now());
+  if (watch_ < 0) wait = std::min(wait, kWatchRetry);
+  pollfd fds[2] = {{stop_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
+  int n = ::poll(fds, 2, static_cast<int>(std::max<int64_t>(0, wait.count())));
+  if (n < 0 && errno != EINTR) throw std::runtime_error(Errno("poll on inotify", errno));
+  if (fds[0].revents & POLLIN) return;  // Run sees the stop
+  bool changed = false;
+  if (fds[1].revents & POLLIN) {
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    ssize_t len;
+    while ((len = ::read(inotify_fd_, buf, sizeof(buf))) > 0) {  // drain: one relist for all of them
+      for (char* p = buf; p < buf + len;) {
+        auto* ev = reinterpret_cast<inotify_event*>(p);
+        if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
+          if (watch_ >= 0) inotify_rm_watch(inotify_fd_, watch_);
+          watch_ = -1;  // re-added below
+          changed = true;
         }
+        changed = changed || Relevant(path_, *ev);
+        p += sizeof(inotify_event) + ev->len;
       }
     }
-    const bool periodic = std::chrono::steady_clock::now() >= next_relist;
-    if (periodic) next_relist = std::chrono::steady_clock::now() + period_;
-    if (changed || periodic) {
-      EnsureWatch();
-      SyncNow(sink_);
-    }
   }
+  const bool periodic = std::chrono::steady_clock::now() >= next_relist;
+  if (periodic) next_relist = std::chrono::steady_clock::now() + period_;
+  if (EnsureWatch()) changed = true;  // (re)watched: what happened meanwhile was not seen
+  if (changed || periodic) Sync(sink_, /*always=*/false);
 }
 
 void ManifestDirectorySource::Stop() {

@@ -1,26 +1,41 @@
 // The static pod source for --pod-manifest-path (upstream config/file.go + file_linux.go): every regular
-// *.yaml, *.yml or *.json file in the directory (not dot-files, not subdirectories) is decoded with
-// api::DecodeManifests. inotify events about manifest names trigger a relist at once (a written file
-// once it is closed, a renamed-over or deleted one, a new symlink); a full relist also runs every
-// file_check_frequency.
+// *.yaml, *.yml or *.json file in the directory (not dot-files, not subdirectories), in sorted name order
+// as Go's os.ReadDir gives them, is decoded with api::DecodeManifests. inotify events about manifest names
+// trigger a relist at once (a written file once it is closed, a renamed-over or deleted one, a new
+// symlink); events that arrive together are drained and cost one relist. A full relist also runs every
+// file_check_frequency; it stats every file (inode, size, mtime, ctime) and reads only those that changed,
+// and delivers nothing when nothing changed.
 //
-// A file that fails to decode is skipped as a whole: it contributes the objects of its last valid
-// content (so a broken edit keeps the running pod, as upstream's watch path does; upstream's periodic
-// relist would drop the pod) or nothing if it never decoded. The error is logged and recorded as a
-// Warning event on the Node, once per distinct content.
+// Faults keep what runs: only a missing directory (ENOENT) is an empty set. Any other error listing the
+// directory keeps the last good state, is logged and recorded as a Warning event on the Node. A file that
+// fails to decode or cannot be read contributes the objects of its last valid content (so a broken edit
+// keeps the running pod, as upstream's watch path does; upstream's periodic relist would drop the pod) or
+// nothing if it never decoded; the error is logged and recorded as an InvalidManifest event, once per
+// distinct content or error. Only regular files are opened (O_NONBLOCK, checked with fstat), and one larger
+// than kMaxManifestSize is an error naming it. Empty files are ignored, as upstream does.
+//
+// Two pods with one full name (namespace/name after defaulting): the one of the file that sorts first is
+// kept, which a restart does not change; the other is dropped with a FailedValidation Warning event on it.
 #pragma once
 
-#include <atomic>
+#include <sys/types.h>
+
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "kubelet/config/pod_source.h"
 #include "kubelet/event_recorder.h"
 
 namespace kubenode::kubelet {
+
+// Upstream's maxConfigLength.
+inline constexpr size_t kMaxManifestSize = 10 * 1024 * 1024;
 
 class ManifestDirectorySource : public PodSource {
  public:
@@ -31,16 +46,42 @@ class ManifestDirectorySource : public PodSource {
   std::string Name() const override { return "file"; }
   Status Start(PodSnapshotSink sink) override;
   void Stop() override;
+  // Always delivers the pods; the manifest sink gets the files changed since its last delivery (if any).
   void SyncNow(const PodSnapshotSink& sink) override;
 
  private:
-  struct FileState {
-    std::string content;
-    std::vector<api::ManifestObject> objects;  // last valid
-    std::string error;
+  // What stat says about a file: when all of it is equal, the content is taken to be unchanged.
+  struct Stamp {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = 0;
+    int64_t mtime_ns = 0;
+    int64_t ctime_ns = 0;
+    bool operator==(const Stamp&) const = default;
   };
+  struct FileState {
+    Stamp stamp;
+    size_t content_hash = 0;
+    bool read = false;                         // content_hash is valid
+    std::vector<api::ManifestObject> objects;  // last valid
+    std::vector<api::Pod> pods;                // `objects`' pods, defaulted as static pods
+    std::string error;                         // of the current content or the last read
+    std::string reported;                      // the error last logged and recorded
+  };
+  enum class Listing { kOk, kMissing, kFailed };
+
+  // Relists; delivers to `sink` when `always` or something changed.
+  void Sync(const PodSnapshotSink& sink, bool always);
+  // Sorted manifest names; `dir_fd` is opened on success (the caller closes it).
+  Listing List(int& dir_fd, std::vector<std::string>& names, std::string& error);
+  // Brings `state` up to date with the file `name`; returns false when the file is gone.
+  // `changed` is set when its objects or error changed.
+  bool Refresh(int dir_fd, const std::string& name, const std::string& file, FileState& state, bool& changed);
+  void Report(FileState& state, const std::string& file);
+  std::vector<api::Pod> PodsLocked();
   void Run();
-  void EnsureWatch();
+  void RunOnce(std::chrono::steady_clock::time_point& next_relist);
+  bool EnsureWatch();
 
   const std::string path_;
   const std::string node_name_;
@@ -48,8 +89,14 @@ class ManifestDirectorySource : public PodSource {
   EventRecorder& events_;
   ManifestSink manifest_sink_;
 
-  std::mutex sync_mu_;  // serializes SyncNow
-  std::map<std::string, FileState> files_;
+  std::mutex sync_mu_;  // serializes Sync; guards everything below it
+  // Taken under sync_mu_ and held while delivering: deliveries (changes) arrive in the order computed.
+  std::mutex deliver_mu_;
+  std::map<std::string, FileState> files_;  // by path, sorted as the directory is read
+  bool delivered_ = false;                  // the manifest sink had its first (full) delivery
+  std::string dir_error_;                   // the directory error last reported
+  std::set<std::string> empty_logged_;      // empty files already logged
+  std::set<std::string> duplicates_;        // "file\npod full name" already reported
 
   PodSnapshotSink sink_;
   std::thread thread_;

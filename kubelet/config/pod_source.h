@@ -27,13 +27,18 @@ class PodSource {
   virtual void SyncNow(const PodSnapshotSink& sink) = 0;
 };
 
-// Everything a manifest directory holds, file by file, for consumers of other kinds (the proxy takes
-// the Services). A file that failed to decode has `error` set and keeps its last valid objects.
+// What a manifest directory holds, file by file, for consumers of other kinds (the proxy takes the
+// Services). A file that failed to decode (or could not be read) has `error` set and keeps its last valid
+// objects; a file that left the directory comes once more with `removed` set and no objects.
 struct ManifestFile {
   std::string path;
   std::vector<api::ManifestObject> objects;
   std::string error;  // empty when the current content decoded
+  bool removed = false;
 };
-using ManifestSink = std::function<void(const std::vector<ManifestFile>& files)>;
+// Deliveries are changes: the first one holds every file (possibly none), each later one only the files
+// that were added, changed or removed since the previous delivery (never empty). A consumer applying them
+// in order to an empty start has the directory's contents; one changed file costs it one file's work.
+using ManifestSink = std::function<void(const std::vector<ManifestFile>& changed)>;
 
 }  // namespace kubenode::kubelet

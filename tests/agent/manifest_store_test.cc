@@ -31,12 +31,12 @@ class ManifestStoreTest : public ::testing::Test {
   fs::path dir_;
 };
 
-TEST_F(ManifestStoreTest, ApplyWritesOneFilePerObjectAndReportsLikeKubectl) {
+TEST_F(ManifestStoreTest, ApplyWritesOneFileAndReportsLikeKubectl) {
   ManifestStore store(dir_);
-  auto lines = store.Apply(std::string(kubenode::testing::kReferencePod) + "---\n" + kubenode::testing::kReferenceService, "all.yaml");
+  auto lines = store.Apply(std::string(kubenode::testing::kReferencePod) + "---\n" + kubenode::testing::kReferenceService, "/tmp/all.yaml");
   ASSERT_TRUE(lines.ok()) << lines.status().message();
   EXPECT_EQ(*lines, (std::vector<std::string>{"pod/nginx created", "service/hello-service created"}));
-  EXPECT_EQ(Files(), (std::vector<std::string>{"pod_default_nginx.yaml", "service_default_hello-service.yaml"}));
+  EXPECT_EQ(Files(), (std::vector<std::string>{"applied_all.yaml"}));
 
   auto again = store.Apply(kubenode::testing::kReferencePod, "nginx.yaml");
   ASSERT_TRUE(again.ok());
@@ -47,6 +47,62 @@ TEST_F(ManifestStoreTest, ApplyWritesOneFilePerObjectAndReportsLikeKubectl) {
   auto configured = store.Apply(changed, "nginx.yaml");
   ASSERT_TRUE(configured.ok());
   EXPECT_EQ(*configured, std::vector<std::string>{"pod/nginx configured"});
+  EXPECT_EQ(Files(), (std::vector<std::string>{"applied_all.yaml"}));  // updated where it is defined
+}
+
+std::string Services(int from, int to, int port = 80) {
+  std::string text;
+  for (int i = from; i < to; ++i) {
+    text += "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-" + std::to_string(i) +
+            "\nspec:\n  selector: {app: x}\n  ports:\n  - port: " + std::to_string(port) + "\n---\n";
+  }
+  return text;
+}
+
+TEST_F(ManifestStoreTest, ManyObjectsAreOneFileWriteAndDeleteRemovesThemFromIt) {
+  ManifestStore store(dir_);
+  auto lines = store.Apply(Services(0, 500), "many.yaml");
+  ASSERT_TRUE(lines.ok()) << lines.status().message();
+  ASSERT_EQ(lines->size(), 500u);
+  EXPECT_EQ(lines->front(), "service/svc-0 created");
+  EXPECT_EQ(lines->back(), "service/svc-499 created");
+  EXPECT_EQ(Files(), (std::vector<std::string>{"applied_many.yaml"}));
+  const auto written = fs::last_write_time(dir_ / "applied_many.yaml");
+
+  auto again = store.Apply(Services(0, 500), "many.yaml");  // nothing changed: nothing written
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->at(250), "service/svc-250 unchanged");
+  EXPECT_EQ(fs::last_write_time(dir_ / "applied_many.yaml"), written);
+
+  auto edited = store.Apply(Services(0, 1, 81) + Services(1, 500), "many.yaml");
+  ASSERT_TRUE(edited.ok());
+  EXPECT_EQ(edited->at(0), "service/svc-0 configured");
+  EXPECT_EQ(edited->at(1), "service/svc-1 unchanged");
+
+  auto deleted = store.Delete(Services(0, 499), "many.yaml");
+  ASSERT_TRUE(deleted.ok()) << deleted.status().message();
+  EXPECT_EQ(deleted->at(0), "service \"svc-0\" deleted");
+  std::ifstream in(dir_ / "applied_many.yaml");
+  std::string rest((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(rest.find("svc-0\n"), std::string::npos);
+  EXPECT_NE(rest.find("name: svc-499"), std::string::npos);
+  auto last = store.Apply(Services(499, 500, 82), "other.yaml");  // defined in many.yaml: updated there
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, std::vector<std::string>{"service/svc-499 configured"});
+  EXPECT_EQ(Files(), (std::vector<std::string>{"applied_many.yaml"}));
+  ASSERT_TRUE(store.Delete(Services(499, 500), "x.yaml").ok());
+  EXPECT_TRUE(Files().empty());  // a file left empty is removed
+}
+
+TEST_F(ManifestStoreTest, FilesOfTheOneObjectLayoutAreUpdatedInPlace) {
+  fs::create_directories(dir_);
+  std::ofstream(dir_ / "service_default_svc-0.yaml")
+      << ManifestStore::kHeader << "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-0\nspec:\n  selector: {app: x}\n  ports:\n  - port: 80\n";
+  ManifestStore store(dir_);
+  auto lines = store.Apply(Services(0, 2, 81), "two.yaml");
+  ASSERT_TRUE(lines.ok()) << lines.status().message();
+  EXPECT_EQ(*lines, (std::vector<std::string>{"service/svc-0 configured", "service/svc-1 created"}));
+  EXPECT_EQ(Files(), (std::vector<std::string>{"applied_two.yaml", "service_default_svc-0.yaml"}));
 }
 
 TEST_F(ManifestStoreTest, InvalidInputWritesNothing) {

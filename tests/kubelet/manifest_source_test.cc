@@ -11,6 +11,9 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <stdexcept>
+
+#include <sys/stat.h>
 
 #include "base/fake_clock.h"
 #include "kubelet/config/static_pod.h"
@@ -87,6 +90,7 @@ class ManifestSourceTest : public ::testing::Test {
                                                         [this](const std::vector<ManifestFile>& files) {
                                                           std::lock_guard lock(files_mu_);
                                                           files_ = files;
+                                                          ++deliveries_;
                                                           files_cv_.notify_all();
                                                         });
     ASSERT_TRUE(source_->Start(snapshots_.Sink()).ok());
@@ -114,7 +118,27 @@ class ManifestSourceTest : public ::testing::Test {
   std::mutex files_mu_;
   std::condition_variable files_cv_;
   std::vector<ManifestFile> files_;
+  int deliveries_ = 0;
+  int EventsWithReason(const std::string& reason) {
+    int n = 0;
+    for (const auto& e : events_.List()) {
+      if (e.reason == reason) n += e.count;
+    }
+    return n;
+  }
+  // Waits for a manifest delivery that satisfies `done`; returns it.
+  std::vector<ManifestFile> WaitFiles(const std::function<bool(const std::vector<ManifestFile>&)>& done) {
+    std::unique_lock lock(files_mu_);
+    files_cv_.wait_for(lock, 30s, [&] { return deliveries_ > 0 && done(files_); });
+    return files_;
+  }
 };
+
+std::vector<std::string> Paths(const std::vector<ManifestFile>& files) {
+  std::vector<std::string> out;
+  for (const auto& f : files) out.push_back(f.path + (f.removed ? " removed" : ""));
+  return out;
+}
 
 TEST_F(ManifestSourceTest, StartDeliversExistingManifestsAsStaticPods) {
   Write("web.yaml", PodManifest("web"));
@@ -243,6 +267,162 @@ TEST_F(ManifestSourceTest, MissingDirectoryIsAnEmptySnapshot) {
     EXPECT_TRUE(pods.empty());
   });
   EXPECT_TRUE(delivered);  // an empty snapshot still counts for SeenAllSources
+}
+
+TEST_F(ManifestSourceTest, DirectoryErrorKeepsThePodsAndOnlyAMissingDirectoryEmptiesThem) {
+  Write("web.yaml", PodManifest("web"));
+  ManifestDirectorySource source(dir_, "node1", 1h, events_);
+  std::vector<api::Pod> latest;
+  PodSnapshotSink sink = [&](const std::string&, std::vector<api::Pod> pods) { latest = std::move(pods); };
+  source.SyncNow(sink);
+  ASSERT_EQ(Names(latest), (std::vector<std::string>{"web-node1"}));
+
+  // The path cannot be opened (ELOOP here; EACCES or EIO alike): not knowing is not "no pods".
+  fs::rename(dir_, dir_ + ".moved");
+  fs::create_symlink(dir_, dir_);
+  source.SyncNow(sink);
+  EXPECT_EQ(Names(latest), (std::vector<std::string>{"web-node1"}));
+  ASSERT_EQ(InvalidManifestEvents(), 1);
+  EXPECT_NE(events_.List().front().message.find("keeping the pods of the last listing"), std::string::npos);
+  source.SyncNow(sink);
+  EXPECT_EQ(InvalidManifestEvents(), 1);  // the same error is recorded once
+
+  fs::remove(dir_);  // missing: the pods go
+  source.SyncNow(sink);
+  EXPECT_TRUE(latest.empty());
+  fs::rename(dir_ + ".moved", dir_);  // back: they return
+  source.SyncNow(sink);
+  EXPECT_EQ(Names(latest), (std::vector<std::string>{"web-node1"}));
+}
+
+TEST_F(ManifestSourceTest, FileThatCannotBeReadKeepsItsLastValidPods) {
+  Write("web.yaml", PodManifest("web"));
+  ManifestDirectorySource source(dir_, "node1", 1h, events_);
+  std::vector<api::Pod> latest;
+  PodSnapshotSink sink = [&](const std::string&, std::vector<api::Pod> pods) { latest = std::move(pods); };
+  source.SyncNow(sink);
+  ASSERT_EQ(Names(latest), (std::vector<std::string>{"web-node1"}));
+
+  fs::remove(dir_ + "/web.yaml");
+  fs::create_symlink("web.yaml", dir_ + "/web.yaml");  // stat fails with ELOOP, as EACCES would
+  source.SyncNow(sink);
+  EXPECT_EQ(Names(latest), (std::vector<std::string>{"web-node1"}));
+  ASSERT_EQ(InvalidManifestEvents(), 1);
+  EXPECT_NE(events_.List().front().message.find(dir_ + "/web.yaml"), std::string::npos);
+}
+
+TEST_F(ManifestSourceTest, DirectoryRemovedAndRecreatedIsFollowedByTheWatcher) {
+  Write("web.yaml", PodManifest("web"));
+  Start();
+  snapshots_.WaitFor(Has({"web-node1"}));
+  fs::remove_all(dir_);
+  auto pods = snapshots_.WaitFor(Has({}));
+  ASSERT_TRUE(pods.empty());
+  fs::create_directories(dir_);
+  Write("web.yaml", PodManifest("web"));
+  pods = snapshots_.WaitFor(Has({"web-node1"}));
+  EXPECT_EQ(Names(pods), (std::vector<std::string>{"web-node1"}));
+}
+
+TEST_F(ManifestSourceTest, FifosDevicesOversizedAndEmptyFilesNeitherHangNorRun) {
+  ASSERT_EQ(mkfifo((dir_ + "/fifo.yaml").c_str(), 0644), 0);
+  fs::create_symlink("/dev/zero", dir_ + "/zero.yaml");
+  Write("empty.yaml", "");
+  Write("blank.yaml", "\n  \n");
+  Write("web.yaml", PodManifest("web"));
+  {
+    std::ofstream big(dir_ + "/big.yaml");
+    big << PodManifest("big") << "# " << std::string(kMaxManifestSize, 'x') << "\n";
+  }
+  ManifestDirectorySource source(dir_, "node1", 1h, events_);
+  std::vector<api::Pod> latest;
+  source.SyncNow([&](const std::string&, std::vector<api::Pod> pods) { latest = std::move(pods); });
+  EXPECT_EQ(Names(latest), (std::vector<std::string>{"web-node1"}));
+  ASSERT_EQ(InvalidManifestEvents(), 1);  // the oversized file only: empty files are ignored, as upstream
+  EXPECT_NE(events_.List().front().message.find(dir_ + "/big.yaml\": " + dir_ + "/big.yaml: larger than 10485760 bytes"),
+            std::string::npos)
+      << events_.List().front().message;
+}
+
+TEST_F(ManifestSourceTest, DuplicatePodNameKeepsThePodOfTheFirstFileAndRecordsAnEvent) {
+  Write("b.yaml", PodManifest("web", "1"));
+  ManifestDirectorySource source(dir_, "node1", 1h, events_);
+  std::vector<api::Pod> latest;
+  PodSnapshotSink sink = [&](const std::string&, std::vector<api::Pod> pods) { latest = std::move(pods); };
+  source.SyncNow(sink);
+  ASSERT_EQ(latest.size(), 1u);
+
+  Write("a.yaml", PodManifest("web", "2"));  // sorts first: its pod is the one kept, now and after a restart
+  source.SyncNow(sink);
+  ASSERT_EQ(latest.size(), 1u);
+  EXPECT_EQ(latest[0].metadata.uid, StaticPodUID(dir_ + "/a.yaml", "node1", "default", "web-node1"));
+  ASSERT_EQ(EventsWithReason("FailedValidation"), 1);
+  const auto event = events_.List().front();
+  EXPECT_EQ(event.type, EventType::kWarning);
+  EXPECT_EQ(event.object.kind, "Pod");
+  EXPECT_EQ(event.object.name, "web-node1");
+  EXPECT_EQ(event.message, "Error validating pod web-node1 from file due to duplicate pod name \"web-node1_default\", "
+                           "ignoring: the pod of " + dir_ + "/b.yaml has the name of the pod of " + dir_ +
+                               "/a.yaml, which is kept");
+  source.SyncNow(sink);
+  EXPECT_EQ(EventsWithReason("FailedValidation"), 1);  // once
+
+  ManifestDirectorySource restarted(dir_, "node1", 1h, events_);
+  restarted.SyncNow(sink);
+  ASSERT_EQ(latest.size(), 1u);
+  EXPECT_EQ(latest[0].metadata.uid, StaticPodUID(dir_ + "/a.yaml", "node1", "default", "web-node1"));
+}
+
+TEST_F(ManifestSourceTest, ThrowingSinkDoesNotEndTheWatcher) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int calls = 0;
+  std::vector<api::Pod> latest;
+  source_ = std::make_unique<ManifestDirectorySource>(dir_, "node1", 1h, events_);
+  ASSERT_TRUE(source_
+                  ->Start([&](const std::string&, std::vector<api::Pod> pods) {
+                    std::lock_guard lock(mu);
+                    latest = std::move(pods);
+                    cv.notify_all();
+                    if (++calls == 2) throw std::runtime_error("sink failed");
+                  })
+                  .ok());
+  Write("a.yaml", PodManifest("a"));  // delivered, and the sink throws
+  {
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, 30s, [&] { return calls >= 2; });
+    ASSERT_EQ(calls, 2);
+  }
+  Write("b.yaml", PodManifest("b"));
+  std::unique_lock lock(mu);
+  cv.wait_for(lock, 30s, [&] { return Names(latest).size() == 2; });
+  EXPECT_EQ(Names(latest), (std::vector<std::string>{"a-node1", "b-node1"}));
+}
+
+TEST_F(ManifestSourceTest, ManifestSinkGetsOnlyTheFilesThatChanged) {
+  Write("a.yaml", PodManifest("a"));
+  Write("b.yaml", PodManifest("b"));
+  Write("c.yaml", PodManifest("c"));
+  Start();
+  auto files = WaitFiles([](const auto& f) { return f.size() == 3; });
+  EXPECT_EQ(Paths(files), (std::vector<std::string>{dir_ + "/a.yaml", dir_ + "/b.yaml", dir_ + "/c.yaml"}));
+
+  Replace("b.yaml", PodManifest("b", "7200"));
+  files = WaitFiles([](const auto& f) { return f.size() == 1 && f[0].objects.size() == 1; });
+  EXPECT_EQ(Paths(files), (std::vector<std::string>{dir_ + "/b.yaml"}));
+  fs::remove(dir_ + "/c.yaml");
+  files = WaitFiles([](const auto& f) { return f.size() == 1 && f[0].removed; });
+  EXPECT_EQ(Paths(files), (std::vector<std::string>{dir_ + "/c.yaml removed"}));
+
+  int before;
+  {
+    std::lock_guard lock(files_mu_);
+    before = deliveries_;
+  }
+  fs::last_write_time(dir_ + "/a.yaml", fs::file_time_type::clock::now());  // touched, same content
+  source_->SyncNow(nullptr);
+  std::lock_guard lock(files_mu_);
+  EXPECT_EQ(deliveries_, before);  // nothing changed: nothing delivered
 }
 
 }  // namespace
