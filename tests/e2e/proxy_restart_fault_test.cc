@@ -77,7 +77,7 @@ TEST_F(ProxyRestartFaultTest, NodePortServesEveryRequestThroughKillAndRestart) {
   const std::string element = "tcp . 30001 . 0 : " + pod_ip + " . 80";
   ASSERT_TRUE(Eventually([&] { return Cli("proxy dump").output.find(element) != std::string::npos; }, 30s))
       << Cli("proxy dump").output;
-  auto node = RunCommand(std::string(KUBENODE_BINARY) + " describe node | sed -n 's/^  InternalIP:  //p'");
+  auto node = Cli("describe node | sed -n 's/^  InternalIP:  //p'");
   const std::string node_ip = node.output.substr(0, node.output.find('\n'));
   ASSERT_FALSE(node_ip.empty());
 

@@ -136,7 +136,9 @@ class DaemonFixture : public ::testing::Test {
     ASSERT_TRUE(existing.ok()) << existing.status().message();
     for (const auto& s : *existing) sandboxes_before_.insert(s.id);
 
-    auto node = RunCommand(std::string(KUBENODE_BINARY) + " describe node 2>&1");
+    StartDaemon();
+    // The daemon describes the node it runs (its node name is in the pods' names).
+    auto node = Cli("describe node");
     ASSERT_EQ(node.exit_code, 0) << node.output;
     std::istringstream lines(node.output);
     for (std::string line; std::getline(lines, line);) {
@@ -147,8 +149,6 @@ class DaemonFixture : public ::testing::Test {
       }
     }
     ASSERT_FALSE(node_.empty()) << node.output;
-
-    StartDaemon();
   }
 
   void TearDown() override {
