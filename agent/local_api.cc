@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <system_error>
 
 #include "base/log.h"
 
@@ -138,7 +139,8 @@ void LocalApiServer::Stop() {
 void LocalApiServer::Serve() {
   while (true) {
     pollfd pfds[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-    if (poll(pfds, 2, -1) < 0 && errno != EINTR) {
+    if (poll(pfds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
       Logger("agent")->error("local API: poll: {}", std::strerror(errno));
       return;
     }
@@ -148,26 +150,33 @@ void LocalApiServer::Serve() {
     if (fd < 0) continue;
     SetSendTimeout(fd, options_.write_timeout);
     std::unique_lock lock(mu_);
-    if (connections_.size() >= options_.max_connections) {
-      lock.unlock();
-      // The reply is small: it fits the empty socket buffer, so the accept loop never blocks on it.
-      const std::string busy = EncodeReply(Reply::Error(
-          "local API: busy (" + std::to_string(options_.max_connections) + " requests in progress), try again"));
-      (void)!send(fd, busy.data(), busy.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-      close(fd);
-      continue;
+    bool busy = connections_.size() >= options_.max_connections;
+    if (!busy) {
+      connections_.insert(fd);
+      try {
+        std::thread([this, fd] {
+          HandleConnection(fd);
+          // Unregister before closing, so that Stop() never shuts down a reused fd number; the last touch
+          // of `this` is under mu_, after which Stop() may return and destroy the server.
+          std::lock_guard done(mu_);
+          close(fd);
+          connections_.erase(fd);
+          idle_.notify_all();
+        }).detach();
+      } catch (const std::system_error& e) {  // out of threads: as busy, not std::terminate
+        Logger("agent")->warn("local API: no thread for a connection: {}", e.what());
+        connections_.erase(fd);
+        busy = true;
+      }
     }
-    connections_.insert(fd);
     lock.unlock();
-    std::thread([this, fd] {
-      HandleConnection(fd);
-      // Unregister before closing, so that Stop() never shuts down a reused fd number; the last touch of
-      // `this` is under mu_, after which Stop() may return and destroy the server.
-      std::lock_guard done(mu_);
+    if (busy) {
+      // The reply is small: it fits the empty socket buffer, so the accept loop never blocks on it.
+      const std::string reply = EncodeReply(Reply::Error(
+          "local API: busy (" + std::to_string(options_.max_connections) + " requests in progress), try again"));
+      (void)!send(fd, reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
       close(fd);
-      connections_.erase(fd);
-      idle_.notify_all();
-    }).detach();
+    }
   }
 }
 

@@ -41,7 +41,8 @@ TEST_F(CliTest, ApplyOfAFileThatIsNotUtf8IsADecodeErrorNamingTheFile) {
   const int code = RunWithFile(socket_, "apply", file);
   const std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(code, 1);
-  EXPECT_EQ(err, "error: error parsing " + file + ": error converting YAML to JSON: yaml: invalid leading UTF-8 octet\n");
+  EXPECT_EQ(err,
+            "error: error parsing " + file + ": error converting YAML to JSON: yaml: invalid leading UTF-8 octet\n");
   EXPECT_EQ(applied_, "");  // never sent
 }
 
