@@ -21,6 +21,7 @@ struct DaemonOptions {
   std::optional<int> max_parallel_image_pulls = 1;  // serializeImagePulls / maxParallelImagePulls; none: no limit
   std::chrono::milliseconds runtime_request_timeout = std::chrono::minutes(2);
   std::string local_api_socket = kDefaultLocalApiSocket;
+  std::string version;  // kubenode's, shown as Kubelet and Kube-Proxy Version by `describe node`
   // Proxy.
   bool run_proxy = true;
   std::string service_cluster_ip_range = "10.96.0.0/12";

@@ -1,6 +1,7 @@
 #include "agent/local_api.h"
 
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -9,14 +10,14 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <system_error>
 
 #include "base/log.h"
 
 namespace kubenode::agent {
 namespace {
 
-// Requests and replies are small (manifests, tables); a cap keeps a broken client from exhausting memory.
-constexpr size_t kMaxMessageBytes = 16 * 1024 * 1024;
+using Clock = std::chrono::steady_clock;
 
 Result<sockaddr_un> SocketAddress(const std::string& path) {
   sockaddr_un addr{};
@@ -26,6 +27,12 @@ Result<sockaddr_un> SocketAddress(const std::string& path) {
   return addr;
 }
 
+void SetSendTimeout(int fd, std::chrono::milliseconds timeout) {
+  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+// Blocking send, bounded by the socket's SO_SNDTIMEO.
 bool WriteAll(int fd, const std::string& data) {
   size_t done = 0;
   while (done < data.size()) {
@@ -37,23 +44,47 @@ bool WriteAll(int fd, const std::string& data) {
   return true;
 }
 
-// Reads until the peer shuts down its write side.
-Result<std::string> ReadAll(int fd) {
+std::string MiB(size_t bytes) { return std::to_string(bytes / (1024 * 1024)) + " MiB"; }
+
+// Reads until the peer shuts down its write side, `deadline` passes (*timed_out) or more than `max_bytes`
+// arrived.
+Result<std::string> ReadAll(int fd, Clock::time_point deadline, size_t max_bytes, const std::string& what,
+                            bool* timed_out = nullptr) {
   std::string data;
   char buf[65536];
   while (true) {
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n < 0 && errno == EINTR) continue;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      if (timed_out) *timed_out = true;
+      return Status::Error(what + " timed out");
+    }
+    pollfd pfd{fd, POLLIN, 0};
+    int ready = poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), INT32_MAX)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) return Status::Error(std::string("poll: ") + std::strerror(errno));
+    if (ready == 0) continue;  // the deadline check above reports it
+    ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    // A peer that closed with our data unread (a refused request) leaves ECONNRESET behind its last words.
+    if (n < 0 && errno == ECONNRESET && !data.empty()) return data;
     if (n < 0) return Status::Error(std::string("read: ") + std::strerror(errno));
     if (n == 0) return data;
     data.append(buf, static_cast<size_t>(n));
-    if (data.size() > kMaxMessageBytes) return Status::Error("message larger than 16 MiB");
+    if (data.size() > max_bytes) return Status::Error(what + " larger than " + MiB(max_bytes));
   }
+}
+
+// Replies may carry whatever a container printed or an event said: invalid UTF-8 becomes U+FFFD rather
+// than throwing type_error 316 out of the connection thread (std::terminate).
+std::string EncodeReply(const Reply& reply) {
+  nlohmann::json out = {{"exit_code", reply.exit_code}, {"out", reply.out}, {"err", reply.err}};
+  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
 
-LocalApiServer::LocalApiServer(std::string socket_path) : socket_path_(std::move(socket_path)) {}
+LocalApiServer::LocalApiServer(std::string socket_path, LocalApiOptions options)
+    : socket_path_(std::move(socket_path)), options_(options) {}
 
 LocalApiServer::~LocalApiServer() { Stop(); }
 
@@ -65,14 +96,20 @@ Status LocalApiServer::Start() {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(socket_path_).parent_path(), ec);
   unlink(socket_path_.c_str());
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0) return Status::Error(std::string("local API eventfd: ") + std::strerror(errno));
   listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0) return Status::Error(std::string("local API socket: ") + std::strerror(errno));
-  if (bind(listen_fd_, reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr)) != 0 ||
-      chmod(socket_path_.c_str(), 0600) != 0 || listen(listen_fd_, 16) != 0) {
+  if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr)) != 0 ||
+      chmod(socket_path_.c_str(), 0600) != 0 || listen(listen_fd_, 128) != 0) {
     Status s = Status::Error("local API socket " + socket_path_ + ": " + std::strerror(errno));
-    close(listen_fd_);
-    listen_fd_ = -1;
+    if (listen_fd_ >= 0) close(listen_fd_);
+    close(wake_fd_);
+    listen_fd_ = wake_fd_ = -1;
     return s;
+  }
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = false;
   }
   thread_ = std::thread([this] { Serve(); });
   return {};
@@ -80,52 +117,108 @@ Status LocalApiServer::Start() {
 
 void LocalApiServer::Stop() {
   if (listen_fd_ < 0) return;
-  stopping_ = true;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  const uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof(one));
   if (thread_.joinable()) thread_.join();
   close(listen_fd_);
-  listen_fd_ = -1;
+  close(wake_fd_);
+  listen_fd_ = wake_fd_ = -1;
   unlink(socket_path_.c_str());
+
+  // No new connections now. Those still reading their request see end-of-file; those in a handler are
+  // waited for (their handlers hold references into the daemon). Their replies can still be written.
+  std::unique_lock lock(mu_);
+  for (int fd : connections_) shutdown(fd, SHUT_RD);
+  idle_.wait(lock, [this] { return connections_.empty(); });
 }
 
 void LocalApiServer::Serve() {
-  while (!stopping_) {
-    pollfd pfd{listen_fd_, POLLIN, 0};
-    // Wake up regularly to notice Stop(); connections are rare (a person typing commands).
-    if (poll(&pfd, 1, 200) <= 0) continue;
+  while (true) {
+    pollfd pfds[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    if (poll(pfds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      Logger("agent")->error("local API: poll: {}", std::strerror(errno));
+      return;
+    }
+    if (pfds[1].revents != 0) return;  // Stop()
+    if (pfds[0].revents == 0) continue;
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
-    HandleConnection(fd);
-    close(fd);
+    SetSendTimeout(fd, options_.write_timeout);
+    std::unique_lock lock(mu_);
+    bool busy = connections_.size() >= options_.max_connections;
+    if (!busy) {
+      connections_.insert(fd);
+      try {
+        std::thread([this, fd] {
+          HandleConnection(fd);
+          // Unregister before closing, so that Stop() never shuts down a reused fd number; the last touch
+          // of `this` is under mu_, after which Stop() may return and destroy the server.
+          std::lock_guard done(mu_);
+          close(fd);
+          connections_.erase(fd);
+          idle_.notify_all();
+        }).detach();
+      } catch (const std::system_error& e) {  // out of threads: as busy, not std::terminate
+        Logger("agent")->warn("local API: no thread for a connection: {}", e.what());
+        connections_.erase(fd);
+        busy = true;
+      }
+    }
+    lock.unlock();
+    if (busy) {
+      // The reply is small: it fits the empty socket buffer, so the accept loop never blocks on it.
+      const std::string reply = EncodeReply(Reply::Error(
+          "local API: busy (" + std::to_string(options_.max_connections) + " requests in progress), try again"));
+      (void)!send(fd, reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      close(fd);
+    }
   }
 }
 
 void LocalApiServer::HandleConnection(int fd) {
-  Reply reply;
-  auto data = ReadAll(fd);
-  if (!data.ok()) {
-    reply = Reply::Error("local API: " + data.status().message());
-  } else {
-    nlohmann::json request = nlohmann::json::parse(*data, nullptr, /*allow_exceptions=*/false);
-    const std::string route = request.is_object() ? request.value("route", "") : "";
-    auto it = routes_.find(route);
-    if (request.is_discarded()) {
-      reply = Reply::Error("local API: request is not JSON");
-    } else if (it == routes_.end()) {
-      reply = Reply::Error("the daemon does not serve \"" + route + "\"");
-    } else {
-      try {
-        reply = it->second(request);
-      } catch (const std::exception& e) {  // a handler bug must not take the daemon down
-        Logger("agent")->error("local API route \"{}\" failed: {}", route, e.what());
-        reply = Reply::Error(std::string("internal error: ") + e.what());
-      }
-    }
+  bool timed_out = false;
+  auto data = ReadAll(fd, Clock::now() + options_.read_timeout, options_.max_request_bytes, "request", &timed_out);
+  if (timed_out) {
+    data = Status::Error("request not received within " + std::to_string(options_.read_timeout.count()) +
+                         " ms (a client sends it whole, then shuts down its write side)");
   }
-  nlohmann::json out = {{"exit_code", reply.exit_code}, {"out", reply.out}, {"err", reply.err}};
-  WriteAll(fd, out.dump());
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;  // woken by Stop(): whatever arrived is cut short
+  }
+  Reply reply = data.ok() ? Dispatch(*data) : Reply::Error("local API: " + data.status().message());
+  WriteAll(fd, EncodeReply(reply));
 }
 
-Result<Reply> CallLocalApi(const std::string& socket_path, const nlohmann::json& request) {
+Reply LocalApiServer::Dispatch(const std::string& data) {
+  nlohmann::json request = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
+  if (request.is_discarded()) return Reply::Error("local API: request is not JSON");
+  if (!request.is_object()) return Reply::Error("local API: request must be a JSON object");
+  if (!request.contains("route")) return Reply::Error("local API: request field \"route\": missing");
+  auto route = RequestField<std::string>(request, "route");
+  if (!route.ok()) return Reply::Error("local API: " + route.status().message());
+  auto it = routes_.find(*route);
+  if (it == routes_.end()) return Reply::Error("the daemon does not serve \"" + *route + "\"");
+  try {
+    return it->second(request);
+  } catch (const std::exception& e) {  // a handler bug must not take the daemon down
+    Logger("agent")->error("local API route \"{}\" failed: {}", *route, e.what());
+    return Reply::Error(std::string("internal error: ") + e.what());
+  }
+}
+
+Result<Reply> CallLocalApi(const std::string& socket_path, const nlohmann::json& request, CallOptions options) {
+  std::string encoded;
+  try {
+    encoded = request.dump();
+  } catch (const nlohmann::json::type_error& e) {  // 316: a string is not valid UTF-8
+    return Status::Error(std::string("request is not valid UTF-8: ") + e.what());
+  }
   auto addr = SocketAddress(socket_path);
   if (!addr.ok()) return addr.status();
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -136,16 +229,35 @@ Result<Reply> CallLocalApi(const std::string& socket_path, const nlohmann::json&
     close(fd);
     return s;
   }
-  bool sent = WriteAll(fd, request.dump());
+  const auto deadline = Clock::now() + options.timeout;
+  SetSendTimeout(fd, options.timeout);
+  // A failed write is not the end: a daemon that refused the request (too large, busy) said why before
+  // closing, and that reply is what the user needs to see.
+  const bool sent = WriteAll(fd, encoded);
+  const int write_errno = errno;
   shutdown(fd, SHUT_WR);
-  auto data = sent ? ReadAll(fd) : Result<std::string>(Status::Error("write failed"));
+  bool timed_out = false;
+  auto data = ReadAll(fd, deadline, SIZE_MAX, "reply", &timed_out);
   close(fd);
-  if (!data.ok()) return data.status().WithContext("kubenode daemon at " + socket_path);
-  nlohmann::json reply = nlohmann::json::parse(*data, nullptr, false);
-  if (reply.is_discarded() || !reply.is_object()) {
-    return Status::Error("kubenode daemon at " + socket_path + ": reply is not JSON");
+  const std::string where = "kubenode daemon at " + socket_path;
+  if (!data.ok()) {
+    if (timed_out) {
+      const auto ms = options.timeout.count();
+      return Status::Error(where + " did not answer within " +
+                           (ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms"));
+    }
+    return data.status().WithContext(where);
   }
-  return Reply{reply.value("exit_code", 1), reply.value("out", ""), reply.value("err", "")};
+  if (data->empty() && !sent) return Status::Error(where + ": write: " + std::strerror(write_errno));
+  nlohmann::json reply = nlohmann::json::parse(*data, nullptr, false);
+  if (reply.is_discarded() || !reply.is_object()) return Status::Error(where + ": reply is not JSON");
+  auto exit_code = RequestField<int>(reply, "exit_code", 1);
+  auto out = RequestField<std::string>(reply, "out");
+  auto err = RequestField<std::string>(reply, "err");
+  for (const Status* s : {&exit_code.status(), &out.status(), &err.status()}) {
+    if (!s->ok()) return Status::Error(where + ": reply " + s->message().substr(std::strlen("request ")));
+  }
+  return Reply{*exit_code, *out, *err};
 }
 
 }  // namespace kubenode::agent

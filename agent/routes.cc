@@ -4,10 +4,12 @@
 
 #include <algorithm>
 
-#include "agent/daemon_parts.h"
 #include "agent/cri_log.h"
+#include "agent/daemon_parts.h"
+#include "agent/describe_node.h"
 #include "agent/manifest_store.h"
 #include "api/json.h"
+#include "host/node_info.h"
 #include "kubelet/printers/describe_printer.h"
 #include "kubelet/printers/get_printers.h"
 #include "kubelet/printers/pod_json.h"
@@ -19,7 +21,44 @@ namespace {
 
 using nlohmann::json;
 
-std::string Field(const json& request, const char* name) { return request.value(name, std::string()); }
+// The CLI's arguments, one flat set for every route, each read with RequestField: a field of the wrong type
+// is an error reply naming it rather than nlohmann's type_error from inside a handler.
+struct Args {
+  std::string ns, name, output, container, content, file;
+  int64_t tail = -1;
+  bool timestamps = false, previous = false;
+};
+
+Result<Args> ReadArgs(const json& request) {
+  Args a;
+  const std::pair<std::string*, const char*> strings[] = {{&a.ns, "namespace"}, {&a.name, "name"},
+                                                          {&a.output, "output"}, {&a.container, "container"},
+                                                          {&a.content, "content"}, {&a.file, "file"}};
+  for (const auto& [field, key] : strings) {
+    auto value = RequestField<std::string>(request, key);
+    if (!value.ok()) return value.status();
+    *field = std::move(*value);
+  }
+  auto tail = RequestField<int64_t>(request, "tail", -1);
+  auto timestamps = RequestField<bool>(request, "timestamps");
+  auto previous = RequestField<bool>(request, "previous");
+  for (const Status* s : {&tail.status(), &timestamps.status(), &previous.status()}) {
+    if (!s->ok()) return *s;
+  }
+  a.tail = *tail;
+  a.timestamps = *timestamps;
+  a.previous = *previous;
+  return a;
+}
+
+// A route handler taking parsed Args.
+Handler WithArgs(std::function<Reply(const Args&)> handler) {
+  return [handler = std::move(handler)](const json& request) {
+    auto args = ReadArgs(request);
+    if (!args.ok()) return Reply::Error("local API: " + args.status().message());
+    return handler(*args);
+  };
+}
 
 std::string JoinLines(const std::vector<std::string>& lines) {
   std::string out;
@@ -32,11 +71,13 @@ std::string FormatObjects(const std::vector<json>& items, const std::string& out
   json doc = single && items.size() == 1 ? items.front()
                                          : json{{"apiVersion", "v1"}, {"items", items}, {"kind", "List"},
                                                 {"metadata", {{"resourceVersion", ""}}}};
-  return output == "json" ? doc.dump(4) + "\n" : api::ToYaml(doc);
+  // Names and messages may hold bytes that are not UTF-8: shown as U+FFFD, never an exception.
+  const std::string text = doc.dump(4, ' ', false, json::error_handler_t::replace);
+  return output == "json" ? text + "\n" : api::ToYaml(json::parse(text));
 }
 
-Reply GetPods(Daemon::Parts& p, const json& request) {
-  const std::string ns = Field(request, "namespace"), name = Field(request, "name"), output = Field(request, "output");
+Reply GetPods(Daemon::Parts& p, const Args& a) {
+  const std::string &ns = a.ns, &name = a.name, &output = a.output;
   std::vector<kubelet::PodWithStatus> pods;
   if (!name.empty()) {
     auto pod = p.kubelet.GetPod(ns, name);
@@ -56,8 +97,8 @@ Reply GetPods(Daemon::Parts& p, const json& request) {
   return Reply::Ok(kubelet::PrintPods(pods, p.clock.WallNow(), output == "wide"));
 }
 
-Reply DescribePods(Daemon::Parts& p, const json& request) {
-  const std::string ns = Field(request, "namespace"), name = Field(request, "name");
+Reply DescribePods(Daemon::Parts& p, const Args& a) {
+  const std::string &ns = a.ns, &name = a.name;
   std::string out;
   for (const auto& pod : p.kubelet.Pods()) {
     if (pod.pod.metadata.ns != ns || (!name.empty() && pod.pod.metadata.name != name)) continue;
@@ -68,8 +109,8 @@ Reply DescribePods(Daemon::Parts& p, const json& request) {
   return Reply::Ok(out);
 }
 
-Reply GetEvents(Daemon::Parts& p, const json& request) {
-  const std::string ns = Field(request, "namespace");
+Reply GetEvents(Daemon::Parts& p, const Args& a) {
+  const std::string& ns = a.ns;
   std::vector<kubelet::RecordedEvent> events;
   for (auto& e : p.kubelet.Events()) {
     // Node events (e.g. a broken manifest) have no namespace; show them with the default namespace's.
@@ -79,10 +120,10 @@ Reply GetEvents(Daemon::Parts& p, const json& request) {
   return Reply::Ok(kubelet::PrintEvents(events, p.clock.WallNow()));
 }
 
-Reply GetServices(Daemon::Parts& p, const json& request) {
+Reply GetServices(Daemon::Parts& p, const Args& a) {
   if (!p.registry) return Reply::Error("the proxy is not running (kubenode run --no-proxy)");
-  const std::string ns = Field(request, "namespace"), name = Field(request, "name");
-  auto format = proxy::ParseOutputFormat(Field(request, "output"));
+  const std::string &ns = a.ns, &name = a.name;
+  auto format = proxy::ParseOutputFormat(a.output);
   if (!format.ok()) return Reply::Error(format.status().message());
   std::vector<proxy::ServiceRecord> records;
   for (auto& r : p.registry->List()) {
@@ -95,9 +136,9 @@ Reply GetServices(Daemon::Parts& p, const json& request) {
   return Reply::Ok(proxy::FormatServices(records, {.format = *format, .single = !name.empty()}, p.clock));
 }
 
-Reply DescribeService(Daemon::Parts& p, const json& request) {
+Reply DescribeService(Daemon::Parts& p, const Args& a) {
   if (!p.registry) return Reply::Error("the proxy is not running (kubenode run --no-proxy)");
-  const std::string ns = Field(request, "namespace"), name = Field(request, "name");
+  const std::string &ns = a.ns, &name = a.name;
   std::vector<proxy::ServiceRecord> records;
   for (auto& r : p.registry->List()) {
     if (r.service.metadata.ns == ns && (name.empty() || r.service.metadata.name == name)) records.push_back(std::move(r));
@@ -111,10 +152,9 @@ Reply DescribeService(Daemon::Parts& p, const json& request) {
   return Reply::Ok(out);
 }
 
-Reply ApplyOrDelete(Daemon::Parts& p, const json& request, bool apply) {
+Reply ApplyOrDelete(Daemon::Parts& p, const Args& a, bool apply) {
   ManifestStore store(p.options.kubelet.pod_manifest_path);
-  const std::string content = Field(request, "content"), file = Field(request, "file");
-  auto lines = apply ? store.Apply(content, file) : store.Delete(content, file);
+  auto lines = apply ? store.Apply(a.content, a.file) : store.Delete(a.content, a.file);
   if (!lines.ok()) return Reply::Error("error: " + lines.status().message());
   return Reply::Ok(JoinLines(*lines));
 }
@@ -149,17 +189,17 @@ Result<std::string> LogContainerId(const kubelet::PodWithStatus& pod, std::strin
   return Status::Error("container " + container + " is not valid for pod " + pod.pod.metadata.name);
 }
 
-Reply Logs(Daemon::Parts& p, const json& request) {
-  const std::string ns = Field(request, "namespace"), name = Field(request, "name");
+Reply Logs(Daemon::Parts& p, const Args& a) {
+  const std::string &ns = a.ns, &name = a.name;
   auto pod = p.kubelet.GetPod(ns, name);
   if (!pod) return Reply::Error("Error from server (NotFound): pods \"" + name + "\" not found");
-  auto id = LogContainerId(*pod, Field(request, "container"), request.value("previous", false));
+  auto id = LogContainerId(*pod, a.container, a.previous);
   if (!id.ok()) return Reply::Error("error: " + id.status().message());
   auto status = p.runtime.ContainerStatusOf(*id);
   if (!status.ok()) return Reply::Error("error: " + status.status().message());
   LogOptions options;
-  options.tail = request.value("tail", -1);
-  options.timestamps = request.value("timestamps", false);
+  options.tail = a.tail;
+  options.timestamps = a.timestamps;
   auto text = ReadContainerLog(status->log_path, options);
   if (!text.ok()) return Reply::Error("error: " + text.status().message());
   return Reply::Ok(*text);
@@ -173,17 +213,32 @@ Reply ProxyDump(Daemon::Parts& p) {
   return Reply::Ok(netfilter::RenderTable(**table));
 }
 
+// From the daemon: its CRI client (--container-runtime-endpoint as `kubenode run` got it) and its node name
+// and IP, not the CLI's defaults.
+Reply DescribeNode(Daemon::Parts& p, const Args& a) {
+  if (!a.name.empty() && a.name != p.options.kubelet.node_name) {
+    return Reply::Error("Error from server (NotFound): nodes \"" + a.name + "\" not found");
+  }
+  auto info = host::ReadNodeInfo();
+  if (!info.ok()) return Reply::Error("error: " + info.status().message());
+  auto text = agent::DescribeNode(p.runtime, *info, p.options.kubelet.node_name, p.options.kubelet.node_ip,
+                                  p.options.version);
+  if (!text.ok()) return Reply::Error("error: " + text.status().message());
+  return Reply::Ok(*text);
+}
+
 }  // namespace
 
 void AddRoutes(Daemon::Parts& p) {
-  p.local_api.Route("get pods", [&p](const json& r) { return GetPods(p, r); });
-  p.local_api.Route("describe pods", [&p](const json& r) { return DescribePods(p, r); });
-  p.local_api.Route("get events", [&p](const json& r) { return GetEvents(p, r); });
-  p.local_api.Route("get svc", [&p](const json& r) { return GetServices(p, r); });
-  p.local_api.Route("describe svc", [&p](const json& r) { return DescribeService(p, r); });
-  p.local_api.Route("apply", [&p](const json& r) { return ApplyOrDelete(p, r, true); });
-  p.local_api.Route("delete", [&p](const json& r) { return ApplyOrDelete(p, r, false); });
-  p.local_api.Route("logs", [&p](const json& r) { return Logs(p, r); });
+  p.local_api.Route("get pods", WithArgs([&p](const Args& a) { return GetPods(p, a); }));
+  p.local_api.Route("describe pods", WithArgs([&p](const Args& a) { return DescribePods(p, a); }));
+  p.local_api.Route("describe node", WithArgs([&p](const Args& a) { return DescribeNode(p, a); }));
+  p.local_api.Route("get events", WithArgs([&p](const Args& a) { return GetEvents(p, a); }));
+  p.local_api.Route("get svc", WithArgs([&p](const Args& a) { return GetServices(p, a); }));
+  p.local_api.Route("describe svc", WithArgs([&p](const Args& a) { return DescribeService(p, a); }));
+  p.local_api.Route("apply", WithArgs([&p](const Args& a) { return ApplyOrDelete(p, a, true); }));
+  p.local_api.Route("delete", WithArgs([&p](const Args& a) { return ApplyOrDelete(p, a, false); }));
+  p.local_api.Route("logs", WithArgs([&p](const Args& a) { return Logs(p, a); }));
   p.local_api.Route("proxy dump", [&p](const json&) { return ProxyDump(p); });
 }
 

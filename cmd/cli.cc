@@ -1,6 +1,7 @@
 #include "cmd/cli.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -9,6 +10,36 @@
 #include "agent/local_api.h"
 
 namespace kubenode::cmd {
+namespace {
+
+// go-yaml's words for the first byte sequence of `s` that is not UTF-8, as kubectl reports a manifest it
+// cannot decode; empty when `s` is valid.
+std::string Utf8Problem(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto lead = static_cast<unsigned char>(s[i]);
+    const size_t len = lead < 0x80                ? 1
+                       : (lead & 0xE0) == 0xC0 ? 2
+                       : (lead & 0xF0) == 0xE0 ? 3
+                       : (lead & 0xF8) == 0xF0 ? 4
+                                               : 0;
+    if (len == 0) return "invalid leading UTF-8 octet";
+    if (i + len > s.size()) return "incomplete UTF-8 octet sequence";
+    uint32_t value = len == 1 ? lead : len == 2 ? lead & 0x1F : len == 3 ? lead & 0x0F : lead & 0x07;
+    for (size_t k = 1; k < len; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xC0) != 0x80) return "invalid trailing UTF-8 octet";
+      value = (value << 6) | (c & 0x3F);
+    }
+    if ((len == 2 && value < 0x80) || (len == 3 && value < 0x800) || (len == 4 && value < 0x10000)) {
+      return "invalid length of a UTF-8 sequence";
+    }
+    if ((value >= 0xD800 && value <= 0xDFFF) || value > 0x10FFFF) return "invalid Unicode character";
+    i += len;
+  }
+  return "";
+}
+
+}  // namespace
 
 int RunRemote(const std::string& socket_path, const nlohmann::json& request) {
   auto reply = agent::CallLocalApi(socket_path, request);
@@ -35,6 +66,12 @@ int RunWithFile(const std::string& socket_path, const std::string& route, const 
       return 1;
     }
     content << in.rdbuf();
+  }
+  // As kubectl: a manifest that is not UTF-8 is a decode error naming the file, never sent.
+  if (std::string problem = Utf8Problem(content.str()); !problem.empty()) {
+    std::cerr << "error: error parsing " << (file == "-" ? "STDIN" : file)
+              << ": error converting YAML to JSON: yaml: " << problem << "\n";
+    return 1;
   }
   return RunRemote(socket_path, {{"route", route}, {"file", file}, {"content", content.str()}});
 }

@@ -6,9 +6,7 @@
 
 #include "agent/local_api.h"
 #include "cmd/cli.h"
-#include "cmd/describe_node.h"
 #include "cmd/run.h"
-#include "cri/grpc_runtime_service.h"
 
 namespace {
 
@@ -19,20 +17,6 @@ struct GlobalFlags {
   std::string socket = kubenode::agent::kDefaultLocalApiSocket;
   std::string ns = "default";
 };
-
-int RunDescribeNode(const GlobalFlags& flags) {
-  kubenode::cri::GrpcOptions options;
-  options.endpoint = flags.runtime_endpoint;
-  options.request_timeout = std::chrono::seconds(10);
-  kubenode::cri::GrpcRuntimeService runtime(options);
-  auto text = kubenode::cmd::DescribeNode(runtime, kVersion);
-  if (!text.ok()) {
-    std::cerr << "error: " << text.status().message() << "\n";
-    return 1;
-  }
-  std::cout << *text;
-  return 0;
-}
 
 // kubectl's resource names and aliases, mapped to the daemon's routes.
 std::string ResourceRoute(const std::string& resource) {
@@ -88,9 +72,8 @@ int main(int argc, char** argv) {
   describe->add_option("name", describe_name, "The object's name");
   describe->callback([&] {
     std::string route = ResourceRoute(describe_resource);
-    if (route == "node") {
-      exit_code = RunDescribeNode(flags);
-    } else if (route == "pods" || route == "svc") {
+    // The node too comes from the daemon: its runtime endpoint, node name and IP are what `run` was given.
+    if (route == "node" || route == "pods" || route == "svc") {
       exit_code = kubenode::cmd::RunRemote(
           flags.socket, {{"route", "describe " + route}, {"namespace", flags.ns}, {"name", describe_name}});
     } else {

@@ -86,6 +86,7 @@ Result<agent::DaemonOptions> BuildOptions(const CLI::App& run, const RunFlags& f
   o.max_parallel_image_pulls = cri::PullParallelism(kc.serialize_image_pulls, kc.max_parallel_image_pulls);
   o.runtime_request_timeout = Millis(kc.runtime_request_timeout);
   o.local_api_socket = socket;
+  o.version = KUBENODE_VERSION;
   o.run_proxy = f.proxy;
   o.service_cluster_ip_range = pc.service_cluster_ip_range;
   o.service_node_port_range = pc.service_node_port_range.ToString();

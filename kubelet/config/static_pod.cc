@@ -38,7 +38,9 @@ std::string StaticPodUID(const std::string& file, const std::string& node_name, 
 
 void ApplyStaticPodDefaults(api::Pod& pod, const std::string& node_name, const std::string& file) {
   // The content hash as upstream's UID: md5 of the decoded pod, then host and file.
-  const std::string content_hash = Md5Hex(CanonicalJson(pod).dump() + "host:" + node_name + "file:" + file);
+  // Invalid UTF-8 in the manifest hashes as U+FFFD instead of throwing; valid input hashes as before.
+  const std::string canonical = CanonicalJson(pod).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string content_hash = Md5Hex(canonical + "host:" + node_name + "file:" + file);
   pod.metadata.name = pod.metadata.name + "-" + Lower(node_name);
   if (pod.metadata.ns.empty()) pod.metadata.ns = "default";
   if (pod.metadata.uid.empty()) {

@@ -8,7 +8,9 @@
 namespace kubenode::kubelet {
 
 std::string HashContainer(const api::Container& container) {
-  const std::string text = CanonicalJson(container).dump();
+  // A manifest may hold bytes that are not UTF-8: hashed as U+FFFD rather than throwing; valid input
+  // dumps exactly as before, so hashes of running containers do not change.
+  const std::string text = CanonicalJson(container).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   uint32_t hash = 2166136261u;
   for (unsigned char c : text) {
     hash ^= c;

@@ -52,7 +52,7 @@ TEST_F(ReferenceScenarioTest, NodePortAndClusterIPServeNginxWelcomePage) {
   ASSERT_TRUE(Eventually([&] { return Cli("proxy dump").output.find(element) != std::string::npos; }, 30s))
       << Cli("proxy dump").output;
 
-  auto node = RunCommand(std::string(KUBENODE_BINARY) + " --socket " + socket_ + " describe node | sed -n 's/^  InternalIP:  //p'");
+  auto node = Cli("describe node | sed -n 's/^  InternalIP:  //p'");
   const std::string node_ip = node.output.substr(0, node.output.find('\n'));
   ASSERT_FALSE(node_ip.empty());
   for (const std::string& url :

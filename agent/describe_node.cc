@@ -1,8 +1,8 @@
-#include "cmd/describe_node.h"
+#include "agent/describe_node.h"
 
 #include <sstream>
 
-namespace kubenode::cmd {
+namespace kubenode::agent {
 
 std::string FormatNodeDescription(const host::NodeInfo& info, const std::string& runtime_version,
                                   const std::string& kubelet_version) {
@@ -34,12 +34,14 @@ std::string FormatNodeDescription(const host::NodeInfo& info, const std::string&
   return out.str();
 }
 
-Result<std::string> DescribeNode(cri::RuntimeService& runtime, const std::string& kubelet_version) {
-  auto info = host::ReadNodeInfo();
-  if (!info.ok()) return info.status();
+Result<std::string> DescribeNode(cri::RuntimeService& runtime, host::NodeInfo info, const std::string& node_name,
+                                 const std::string& node_ip, const std::string& kubelet_version) {
+  // As kubelet with --hostname-override: the node's name, its Hostname address and hostname label agree.
+  info.hostname = node_name;
+  info.internal_ip = node_ip;
   auto version = runtime.Version();
-  if (!version.ok()) return version.status();
-  return FormatNodeDescription(*info, version->runtime_name + "://" + version->runtime_version, kubelet_version);
+  if (!version.ok()) return version.status().WithContext("container runtime");
+  return FormatNodeDescription(info, version->runtime_name + "://" + version->runtime_version, kubelet_version);
 }
 
-}  // namespace kubenode::cmd
+}  // namespace kubenode::agent
