@@ -39,6 +39,10 @@ class GenericPleg {
   std::map<std::string, PodRuntimeState> LastState() const;
 
  private:
+  struct KeptSandbox {
+    std::string pod_uid;
+    cri::PodSandboxStatus status;
+  };
   struct KeptContainer {
     std::string pod_uid;
     std::string pod_name;  // from the container's labels
@@ -47,8 +51,9 @@ class GenericPleg {
   };
 
   std::mutex relist_mu_;  // one relist at a time; guards the kept statuses
-  std::map<std::string, cri::PodSandboxStatus> sandboxes_;  // by sandbox ID
-  std::map<std::string, KeptContainer> containers_;         // by container ID
+  // What the last successful relist saw, with each object's status as last read.
+  std::map<std::string, KeptSandbox> sandboxes_;      // by sandbox ID
+  std::map<std::string, KeptContainer> containers_;  // by container ID
   mutable std::mutex mu_;
   std::map<std::string, PodRuntimeState> last_;
 };
