@@ -1,9 +1,12 @@
 // DecodeManifests: YAML documents → decoded, defaulted, validated objects, or every error found.
 #include "api/decode.h"
 
+#include <map>
+
 #include "api/defaults.h"
 #include "api/node_reader.h"
 #include "api/validate.h"
+#include "api/yaml_guard.h"
 
 namespace kubenode::api {
 namespace {
@@ -83,6 +86,7 @@ void Finish(Decoded<T> decoded, const ManifestObject& where, const DecodeOptions
 
 Result<std::vector<ManifestObject>> DecodeManifests(std::string_view yaml_text, const std::string& file,
                                                     const DecodeOptions& options) {
+  if (Status s = CheckYamlLoadable(yaml_text, file); !s.ok()) return s;
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(std::string(yaml_text));
@@ -113,6 +117,18 @@ Result<std::vector<ManifestObject>> DecodeManifests(std::string_view yaml_text, 
     } catch (const YAML::Exception& e) {
       // yaml-cpp throws on conversions of malformed nodes; report it where it happened.
       errors.Add(where.document, e.mark.is_null() ? where.line : e.mark.line + 1, e.msg);
+    }
+  }
+  // One object defined twice in one text: the later definition would silently win; refuse it, naming both.
+  std::map<std::string, const ManifestObject*> seen;
+  for (const ManifestObject& o : objects) {
+    const bool pod = std::holds_alternative<Pod>(o.object);
+    const ObjectMeta& meta = pod ? std::get<Pod>(o.object).metadata : std::get<Service>(o.object).metadata;
+    auto [it, inserted] = seen.emplace((pod ? "Pod/" : "Service/") + meta.ns + "/" + meta.name, &o);
+    if (!inserted) {
+      errors.Add(o.document, o.line,
+                 "metadata.name: Duplicate value: \"" + meta.name + "\" (" + (pod ? "a Pod" : "a Service") +
+                     " of that name is already defined in document " + std::to_string(it->second->document) + ")");
     }
   }
   if (!errors.empty()) return errors.status();

@@ -2,8 +2,8 @@
 
 #include <arpa/inet.h>
 
-#include <map>
-#include <regex>
+#include <algorithm>
+#include <string_view>
 
 namespace kubenode::api {
 namespace {
@@ -16,12 +16,56 @@ constexpr char kLabelValueFmt[] = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
 constexpr char kEnvVarNameFmt[] = "[-._a-zA-Z][-._a-zA-Z0-9]*";
 constexpr char kHTTPHeaderNameFmt[] = "[-A-Za-z0-9]+";
 
+constexpr char kLowerAlnumDashFmt[] = "[-a-z0-9]+";
+
+// The formats above, matched by hand: std::regex recurses once per character and overflows the stack on
+// long values (a 5 MB label value crashed the daemon).
+bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsAlnum(char c) { return IsAlpha(c) || (c >= '0' && c <= '9'); }
+
+// first, every middle character and last each in their class; a single character must be in both end classes.
+template <typename First, typename Middle, typename Last>
+bool Shape(std::string_view v, First first, Middle middle, Last last) {
+  if (v.empty() || !first(v.front()) || !last(v.back())) return false;
+  for (size_t i = 1; i + 1 < v.size(); ++i) {
+    if (!middle(v[i])) return false;
+  }
+  return true;
+}
+
+bool IsDNS1123Label(std::string_view v) {
+  return Shape(v, IsLowerAlnum, [](char c) { return IsLowerAlnum(c) || c == '-'; }, IsLowerAlnum);
+}
+
 bool Matches(std::string_view value, const char* fmt) {
-  // Formats are fixed, so each regex is compiled once; regex_match anchors like upstream's ^...$.
-  static thread_local std::map<const char*, std::regex> cache;
-  auto it = cache.find(fmt);
-  if (it == cache.end()) it = cache.emplace(fmt, std::regex(fmt)).first;
-  return std::regex_match(value.begin(), value.end(), it->second);
+  if (fmt == kDNS1123LabelFmt) return IsDNS1123Label(value);
+  if (fmt == kDNS1123SubdomainFmt) {
+    for (size_t start = 0;;) {
+      const size_t dot = value.find('.', start);
+      if (!IsDNS1123Label(value.substr(start, dot == std::string_view::npos ? dot : dot - start))) return false;
+      if (dot == std::string_view::npos) return true;
+      start = dot + 1;
+    }
+  }
+  if (fmt == kDNS1035LabelFmt) {
+    return Shape(value, [](char c) { return c >= 'a' && c <= 'z'; }, [](char c) { return IsLowerAlnum(c) || c == '-'; },
+                 IsLowerAlnum);
+  }
+  auto name_char = [](char c) { return IsAlnum(c) || c == '-' || c == '_' || c == '.'; };
+  if (fmt == kQualifiedNameFmt) return Shape(value, IsAlnum, name_char, IsAlnum);
+  if (fmt == kLabelValueFmt) return value.empty() || Shape(value, IsAlnum, name_char, IsAlnum);
+  auto all = [&](auto in_class) {
+    return !value.empty() && std::all_of(value.begin(), value.end(), in_class);
+  };
+  if (fmt == kLowerAlnumDashFmt) return all([](char c) { return IsLowerAlnum(c) || c == '-'; });
+  if (fmt == kHTTPHeaderNameFmt) return all([](char c) { return IsAlnum(c) || c == '-'; });
+  if (fmt == kEnvVarNameFmt) {
+    auto first = [](char c) { return IsAlpha(c) || c == '-' || c == '.' || c == '_'; };
+    return !value.empty() && first(value.front()) &&
+           std::all_of(value.begin() + 1, value.end(), [](char c) { return IsAlnum(c) || c == '-' || c == '.' || c == '_'; });
+  }
+  return false;  // every format is one of the above
 }
 
 std::string MaxLenError(size_t length) { return "must be no more than " + std::to_string(length) + " characters"; }
@@ -137,7 +181,7 @@ std::vector<std::string> IsValidLabelValue(std::string_view value) {
 std::vector<std::string> IsValidPortName(std::string_view value) {
   std::vector<std::string> errs;
   if (value.size() > 15) errs.push_back(MaxLenError(15));
-  if (!Matches(value, "[-a-z0-9]+")) {
+  if (!Matches(value, kLowerAlnumDashFmt)) {
     errs.push_back("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
   }
   if (value.find_first_of("abcdefghijklmnopqrstuvwxyz") == std::string_view::npos) {

@@ -33,6 +33,9 @@ ScalarKind Classify(const YAML::Node& node) {
   if (ResolveBool(s)) return ScalarKind::kBool;
   // Numbers start with a digit, a sign or a dot; most scalars are names and skip the regexes.
   if (std::string_view("0123456789+-.").find(s[0]) == std::string_view::npos) return ScalarKind::kString;
+  // std::regex recurses per character: a long scalar would overflow the stack. No number a manifest field can
+  // hold is this long; such a value is a string (and fails the field's type check as one).
+  if (s.size() > 256) return ScalarKind::kString;
   static const std::regex kInt("[-+]?(0|[1-9][0-9_]*|0x[0-9a-fA-F_]+|0[0-7_]+)");
   static const std::regex kFloat(
       "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)");

@@ -18,6 +18,8 @@ bool ResolvesToNonString(const std::string& s) {
       "No",   "NO",    "true", "True", "TRUE", "on",  "On",  "ON",  "false", "False", "FALSE", "off", "Off",
       "OFF",  ".inf",  ".Inf", ".INF", "-.inf", "-.Inf", "-.INF", "+.inf", ".nan", ".NaN", ".NAN", "<<"};
   if (kSpecial.count(s)) return true;
+  // std::regex recurses per character; a long text that could still read as a number is quoted to be safe.
+  if (s.size() > 256) return std::string_view("0123456789+-.").find(s[0]) != std::string_view::npos;
   static const std::regex kNumber(
       "[-+]?(0|[1-9][0-9_]*|0x[0-9a-fA-F_]+|0[0-7_]+|0b[01_]+)|"
       "[-+]?(\\.[0-9]+|[0-9][0-9_]*(\\.[0-9_]*)?)([eE][-+]?[0-9]+)?|"

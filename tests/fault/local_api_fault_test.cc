@@ -108,7 +108,7 @@ spec:
   containers:
   - name: c
     image: busybox:latest
-    command: ["sh", "-c", "printf 'before \377\376 after\n'; exec sleep 3600"]
+    command: ["sh", "-c", 'printf "before \377\376 after\n"; exec sleep 3600']
 )");
   WaitForRunning(PodName("binary"));
   ASSERT_FALSE(HasFailure());

@@ -75,7 +75,7 @@ TEST_F(ManifestDirectoryFaultTest, RemovedAndRecreatedDirectoryKeepsTheClusterIP
                "200";
       },
       30s));
-  ExpectNoFailedRequestDuring([] {}, 20);
+  ExpectNoFailedRequestDuring([] {});
 }
 
 }  // namespace

@@ -56,21 +56,24 @@ inline std::vector<InvalidManifest> InvalidManifestCorpus() {
   // Wrong types.
   const std::vector<std::pair<std::string, std::string>> wrong_values = {
       {"[a, b]", "expected"}, {"{a: b}", "expected"}, {"\"80\"", "expected"}, {"eighty", "expected"},
-      {"1.5", "expected"}, {"true", "expected"}, {"99999999999", "out of range"}};
+      {"1.5", "expected"}, {"true", "expected"}, {"99999999999", "integer 99999999999 is out of range"}};
   for (const auto& [value, expect] : wrong_values) {
     add("wrong type", CorpusPod(name(), "", "", "    ports: [{containerPort: " + value + "}]\n"),
         "spec.containers[0].ports[0].containerPort: " + expect);
     add("wrong type", CorpusService(name(), "  selector: {app: x}\n  ports: [{port: " + value + "}]\n"),
         "spec.ports[0].port: " + expect);
-    add("wrong type", CorpusPod(name(), "", "  terminationGracePeriodSeconds: " + value + "\n"),
-        "spec.terminationGracePeriodSeconds: " + expect);
+    if (value != "99999999999") {  // an int64 field: that one is valid
+      add("wrong type", CorpusPod(name(), "", "  terminationGracePeriodSeconds: " + value + "\n"),
+          "spec.terminationGracePeriodSeconds: " + expect);
+    }
   }
   for (const std::string value : {"[a]", "{a: b}", "1", "true"}) {
     add("wrong type", CorpusPod(name(), "", "", "", value), "spec.containers[0].image: expected");
     if (value != "[a]") {
       add("wrong type", CorpusPod(name(), "", "", "    command: " + value + "\n"), "spec.containers[0].command: expected");
     }
-    add("wrong type", "apiVersion: v1\nkind: Pod\nmetadata: " + value + "\n", "metadata: expected");
+    add("wrong type", "apiVersion: v1\nkind: Pod\nmetadata: " + value + "\n",
+        value == "{a: b}" ? "metadata.a: unknown field" : "metadata: expected");
     add("wrong type", "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name() + "}\nspec: " + value + "\n", "spec");
     add("wrong type", CorpusPod(name(), "", "", "    env: [{name: A, value: " + value + "}]\n"),
         value == "1" || value == "true" ? "spec.containers[0].env[0].value: expected a string" : "");
@@ -82,7 +85,7 @@ inline std::vector<InvalidManifest> InvalidManifestCorpus() {
     add("wrong type", CorpusService(name(), "  selector: " + value + "\n  ports: [{port: 80}]\n"),
         "spec.selector: expected a mapping");
     add("wrong type", "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name() + "}\nspec:\n  containers: " + value + "\n",
-        "spec.containers: expected a sequence");
+        value == "[a]" ? "spec.containers[0]: expected a mapping" : "spec.containers: expected a sequence");
   }
 
   // Invalid names.
