@@ -207,6 +207,8 @@ void Daemon::Stop() {
   if (parts_->watchdog) parts_->watchdog->Stop();
   parts_->local_api.Stop();
   if (parts_->proxy_runner) parts_->proxy_runner->Stop();
+  // Before the parts are destroyed (the kubelet before the probe manager it is wired to): Kubelet::Stop
+  // detaches from the probe manager and stops the probe workers, so none calls into a destroyed kubelet.
   parts_->kubelet.Stop();
   // Pods keep running and the ruleset stays in the kernel, as with kubelet and kube-proxy: a restarted
   // kubenode adopts both without a gap.

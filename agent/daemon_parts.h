@@ -39,6 +39,8 @@ struct Daemon::Parts {
   cri::PullLimiter images;
   kubelet::MemoryEventRecorder events;
   kubelet::ProbeManagerImpl probes;
+  // Destroyed before `probes`, whose workers call back into it: Kubelet::Stop() (Daemon::Stop, and its
+  // destructor) detaches it from `probes` first.
   kubelet::Kubelet kubelet;
 
   // Proxy (null when --proxy is off).

@@ -63,7 +63,6 @@ void ProxyRunner::WithProxier(const std::function<void(proxy::Proxier&)>& fn) {
 }
 
 void ProxyRunner::Loop() {
-  auto log = Logger("proxy");
   using Clock = std::chrono::steady_clock;
   auto last_sync = Clock::now() - options_.min_sync_period;
   auto next_check = Clock::now() + options_.sync_period;
@@ -84,49 +83,76 @@ void ProxyRunner::Loop() {
       pending_ = false;
     }
     if (periodic) next_check = Clock::now() + options_.sync_period;
-    // Until both Services and endpoints were listed once, a sync would remove rules that are still wanted.
-    if (!tracker_.synced()) {
-      last_sync = Clock::now();
-      continue;
+    // An exception (a bug, or a library throwing) fails this sync like an error: the thread goes on, and the
+    // next attempt waits the back-off and is a full resync.
+    try {
+      SyncOnce(periodic, last_sync);
+    } catch (const std::exception& e) {
+      SyncThrew(e.what(), last_sync);
+    } catch (...) {
+      SyncThrew("unknown exception", last_sync);
     }
-    // O(changed Services) on both sides: the snapshot shares the tracker's per-Service ports, and the proxier
-    // reads only the changed entries unless it must plan everything. The snapshot is dropped at the end of
-    // the iteration, so the tracker can update its map in place next time. A Service delivered together with
-    // its endpoints (a tracker Batch) is not snapshotted halfway: the batch's end wakes this loop again.
-    std::optional<proxy::ServiceSnapshot> snapshot = tracker_.TrySnapshot();
-    if (!snapshot) continue;
+  }
+}
+
+void ProxyRunner::SyncThrew(const std::string& what, std::chrono::steady_clock::time_point& last_sync) {
+  last_sync = std::chrono::steady_clock::now();
+  ++failures_;
+  {
+    // The proxier may have stopped halfway, and the snapshot's changes are gone with it: read it all again.
     std::lock_guard proxier_lock(proxier_mu_);
-    const auto started = Clock::now();
-    Status s = proxier_.Sync(snapshot->ports.by_service(), snapshot->changed);
-    const bool full = s.ok() && proxier_.last_stats().full_resync;
-    auto stats = proxier_.last_stats();
-    if (s.ok() && periodic && !full) {
-      s = proxier_.RepairDrift();
-      if (s.ok() && proxier_.last_stats().drift_ops > 0) stats = proxier_.last_stats();
-    }
+    proxier_.ForceFullResync();
+  }
+  Logger("proxy")->error("sync threw (the previous ruleset stays; full resync in {} ms): {}",
+                         RetryDelay(failures_, options_).count(), what);
+  Trigger();
+}
+
+void ProxyRunner::SyncOnce(bool periodic, std::chrono::steady_clock::time_point& last_sync) {
+  auto log = Logger("proxy");
+  using Clock = std::chrono::steady_clock;
+  // Until both Services and endpoints were listed once, a sync would remove rules that are still wanted.
+  if (!tracker_.synced()) {
     last_sync = Clock::now();
-    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(last_sync - started).count();
-    if (!s.ok()) {
-      ++failures_;
-      log->error("sync of {} service ports failed (the previous ruleset stays; full resync in {} ms): {}",
-                 snapshot->ports.size(), RetryDelay(failures_, options_).count(), s.message());
-      Trigger();
-      continue;
-    }
-    failures_ = 0;
-    {
-      std::lock_guard lock(mu_);
-      // A change that arrived during this sync is still due; otherwise nothing is.
-      due_since_.reset();
-      if (pending_) MarkDue();
-      synced_once_ = true;
-    }
-    cv_.notify_all();
-    if (stats.element_ops + stats.other_ops > 0 || stats.full_resync) {
-      log->info("synced {} service ports in {} us ({} element ops, {} other ops{}{})", snapshot->ports.size(), took,
-                stats.element_ops, stats.other_ops, stats.full_resync ? ", full resync" : "",
-                stats.drift_ops > 0 ? ", repaired drift" : "");
-    }
+    return;
+  }
+  // O(changed Services) on both sides: the snapshot shares the tracker's per-Service ports, and the proxier
+  // reads only the changed entries unless it must plan everything. The snapshot is dropped at the end of
+  // the iteration, so the tracker can update its map in place next time. A Service delivered together with
+  // its endpoints (a tracker Batch) is not snapshotted halfway: the batch's end wakes this loop again.
+  std::optional<proxy::ServiceSnapshot> snapshot = tracker_.TrySnapshot();
+  if (!snapshot) return;
+  std::lock_guard proxier_lock(proxier_mu_);
+  const auto started = Clock::now();
+  Status s = proxier_.Sync(snapshot->ports.by_service(), snapshot->changed);
+  const bool full = s.ok() && proxier_.last_stats().full_resync;
+  auto stats = proxier_.last_stats();
+  if (s.ok() && periodic && !full) {
+    s = proxier_.RepairDrift();
+    if (s.ok() && proxier_.last_stats().drift_ops > 0) stats = proxier_.last_stats();
+  }
+  last_sync = Clock::now();
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(last_sync - started).count();
+  if (!s.ok()) {
+    ++failures_;
+    log->error("sync of {} service ports failed (the previous ruleset stays; full resync in {} ms): {}",
+               snapshot->ports.size(), RetryDelay(failures_, options_).count(), s.message());
+    Trigger();
+    return;
+  }
+  failures_ = 0;
+  {
+    std::lock_guard lock(mu_);
+    // A change that arrived during this sync is still due; otherwise nothing is.
+    due_since_.reset();
+    if (pending_) MarkDue();
+    synced_once_ = true;
+  }
+  cv_.notify_all();
+  if (stats.element_ops + stats.other_ops > 0 || stats.full_resync) {
+    log->info("synced {} service ports in {} us ({} element ops, {} other ops{}{})", snapshot->ports.size(), took,
+              stats.element_ops, stats.other_ops, stats.full_resync ? ", full resync" : "",
+              stats.drift_ops > 0 ? ", repaired drift" : "");
   }
 }
 

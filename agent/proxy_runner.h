@@ -10,6 +10,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "proxy/proxier.h"
@@ -47,6 +48,9 @@ class ProxyRunner {
 
  private:
   void Loop();
+  // One sync (Loop's body after the wait); `last_sync` is set when it ends.
+  void SyncOnce(bool periodic, std::chrono::steady_clock::time_point& last_sync);
+  void SyncThrew(const std::string& what, std::chrono::steady_clock::time_point& last_sync);
 
   proxy::ServiceChangeTracker& tracker_;
   proxy::Proxier& proxier_;

@@ -12,6 +12,23 @@ namespace kubenode::kubelet {
 
 using namespace std::chrono_literals;
 
+namespace {
+
+// "850ms", "4.5s", "2m5s": how long an outage lasted, readable in a log line.
+std::string FormatOutage(std::chrono::steady_clock::duration d) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  if (ms < 60'000) {
+    const auto tenths = (ms + 50) / 100;
+    return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "s";
+  }
+  const auto secs = ms / 1000;
+  if (secs < 3600) return std::to_string(secs / 60) + "m" + std::to_string(secs % 60) + "s";
+  return std::to_string(secs / 3600) + "h" + std::to_string(secs % 3600 / 60) + "m" + std::to_string(secs % 60) + "s";
+}
+
+}  // namespace
+
 Kubelet::Kubelet(KubeletConfig config, cri::RuntimeService& runtime, cri::ImageService& images, const Clock& clock,
                  ProbeManager& probes, MemoryEventRecorder& events, HookRunner* hooks)
     : config_(std::move(config)),
@@ -27,6 +44,7 @@ Kubelet::Kubelet(KubeletConfig config, cri::RuntimeService& runtime, cri::ImageS
                 ExecutorOptions{config_.root_dir, config_.pod_logs_dir}),
       pod_config_(clock, [this](const PodUpdate& u) { OnPodUpdate(u); }),
       workers_([this](const std::string& uid) { SyncPod(uid); }, config_.pod_worker_threads) {
+  // Captures `this`: Stop() removes it again before anything it reaches is destroyed.
   probes_.SetOnResultChange([this](const std::string& uid) { workers_.Enqueue(uid); });
 }
 
@@ -35,6 +53,16 @@ Kubelet::~Kubelet() { Stop(); }
 void Kubelet::AddPodSource(std::unique_ptr<PodSource> source) {
   source_names_.insert(source->Name());
   sources_.push_back(std::move(source));
+}
+
+void Kubelet::Deliver(const std::string& source, std::vector<api::Pod> pods) {
+  pod_config_.SetPods(source, std::move(pods));  // OnPodUpdate has updated desired_ when this returns
+  std::lock_guard lock(mu_);
+  listed_sources_.insert(source);
+}
+
+bool Kubelet::SourcesReadyLocked() const {
+  return std::includes(listed_sources_.begin(), listed_sources_.end(), source_names_.begin(), source_names_.end());
 }
 
 ProbeLookup Kubelet::Probes() const {
@@ -105,18 +133,41 @@ void Kubelet::TerminatePod(const std::string& uid, const std::optional<api::Pod>
 }
 
 void Kubelet::SyncPod(const std::string& uid) {
+  // Pod workers call this. An exception (a bug, or a library throwing) must neither end their thread nor
+  // drop the pod's wake-up (SyncPodOnce erased it): it is retried like a failed sync.
+  std::string what;
+  try {
+    SyncPodOnce(uid);
+    return;
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "unknown exception";
+  }
+  std::lock_guard lock(mu_);
+  std::string name = uid;
+  if (auto it = desired_.find(uid); it != desired_.end()) name = FormatPod(it->second);
+  Logger("kubelet")->error("sync pod {}: exception: {}; retrying in {}s", name, what, config_.sync_error_retry.count());
+  wake_at_[uid] = clock_.WallNow() + config_.sync_error_retry;
+}
+
+void Kubelet::SyncPodOnce(const std::string& uid) {
   std::optional<api::Pod> pod;
   std::optional<api::Pod> removed;
   ReasonMap reasons;
+  bool sources_ready = false;
   {
     std::lock_guard lock(mu_);
     if (auto it = desired_.find(uid); it != desired_.end()) pod = it->second;
     if (auto it = removed_.find(uid); it != removed_.end()) removed = it->second;
     reasons = reasons_[uid];
     wake_at_.erase(uid);
+    sources_ready = SourcesReadyLocked();
+    // A source that has not listed yet may still claim this pod: kill nothing before every source listed.
+    if (!pod && !sources_ready) deferred_kills_.insert(uid);
   }
   if (!pod) {
-    TerminatePod(uid, removed);
+    if (sources_ready) TerminatePod(uid, removed);
     return;
   }
   auto log = Logger("kubelet");
@@ -172,17 +223,20 @@ void Kubelet::Housekeeping(bool run_gc) {
   auto log = Logger("kubelet");
   std::set<std::string> due;
   auto events = pleg_.Relist(runtime_);
-  if (!events.ok()) {
-    log->warn("{}", events.status().message());
-  } else {
+  NoteRuntimeHealth(events.status());
+  if (events.ok()) {
     last_relist_ok_ = std::chrono::steady_clock::now().time_since_epoch().count();
     for (const auto& e : *events) due.insert(e.pod_uid);
   }
   const auto runtime_pods = pleg_.LastState();
-  const bool sources_ready = pod_config_.SeenAllSources(source_names_);
   std::map<std::string, PodRuntimeState> desired_state;
   {
     std::lock_guard lock(mu_);
+    const bool sources_ready = SourcesReadyLocked();
+    if (sources_ready) {
+      due.insert(deferred_kills_.begin(), deferred_kills_.end());
+      deferred_kills_.clear();
+    }
     const auto now = clock_.WallNow();
     for (const auto& [uid, at] : wake_at_) {
       if (at <= now) due.insert(uid);
@@ -205,9 +259,30 @@ void Kubelet::Housekeeping(bool run_gc) {
   }
 }
 
+void Kubelet::NoteRuntimeHealth(const Status& relist) {
+  auto log = Logger("kubelet");
+  const EventObject node{"Node", "", config_.node_name, config_.node_name, ""};
+  if (!relist.ok()) {
+    if (runtime_down_since_) {
+      log->debug("{}", relist.message());  // said once when the outage began
+      return;
+    }
+    runtime_down_since_ = clock_.Now();
+    // Pod statuses keep their last known state meanwhile: nothing is known about the containers.
+    log->warn("container runtime is down: {}", relist.message());
+    events_.Event(node, EventType::kWarning, "ContainerRuntimeUnhealthy", "container runtime is down: " + relist.message());
+    return;
+  }
+  if (!runtime_down_since_) return;
+  const auto outage = FormatOutage(clock_.Now() - *runtime_down_since_);
+  runtime_down_since_.reset();
+  log->info("container runtime is back after {}", outage);
+  events_.Event(node, EventType::kNormal, "ContainerRuntimeHealthy", "container runtime is back after " + outage);
+}
+
 void Kubelet::SyncOnce() {
   for (auto& s : sources_) {
-    s->SyncNow([this](const std::string& source, std::vector<api::Pod> pods) { pod_config_.SetPods(source, std::move(pods)); });
+    s->SyncNow([this](const std::string& source, std::vector<api::Pod> pods) { Deliver(source, std::move(pods)); });
   }
   Housekeeping(/*run_gc=*/false);
   workers_.RunPending();
@@ -236,9 +311,7 @@ Status Kubelet::Start() {
   Logger("kubelet")->info("container runtime {} {} (CRI {})", version->runtime_name, version->runtime_version,
                           version->runtime_api_version);
   for (auto& s : sources_) {
-    auto st = s->Start([this](const std::string& source, std::vector<api::Pod> pods) {
-      pod_config_.SetPods(source, std::move(pods));
-    });
+    auto st = s->Start([this](const std::string& source, std::vector<api::Pod> pods) { Deliver(source, std::move(pods)); });
     if (!st.ok()) return st.WithContext("start pod source " + s->Name());
   }
   started_ = std::chrono::steady_clock::now();
@@ -248,10 +321,10 @@ Status Kubelet::Start() {
 }
 
 bool Kubelet::AllPodsReported() const {
-  if (!pod_config_.SeenAllSources(source_names_)) return false;
   std::vector<std::string> uids;
   {
     std::lock_guard lock(mu_);
+    if (!SourcesReadyLocked()) return false;
     for (const auto& [uid, pod] : desired_) uids.push_back(uid);
   }
   return std::all_of(uids.begin(), uids.end(), [this](const std::string& uid) { return status_.Get(uid).has_value(); });
@@ -268,25 +341,36 @@ Status Kubelet::Health(std::chrono::milliseconds threshold) const {
 
 void Kubelet::Loop() {
   // The PLEG relist period drives everything else: due wake-ups (back-off expiry, resync) and, less
-  // often, garbage collection. Real time here: this thread is the daemon's heartbeat.
+  // often, garbage collection. Real time here: this thread is the daemon's heartbeat, so an exception in
+  // one pass is logged and the next pass runs as usual.
   for (;;) {
     {
       std::unique_lock lock(loop_mu_);
       if (loop_cv_.wait_for(lock, config_.pleg_relist_period, [&] { return stopping_; })) return;
     }
-    const auto now = std::chrono::steady_clock::now();
-    const bool gc = now - last_gc_ >= config_.gc_period;
-    if (gc) last_gc_ = now;
-    Housekeeping(gc);
-    if (config_.pod_worker_threads == 0) workers_.RunPending();
-    if (pods_reported_) {
-      const bool all = AllPodsReported();
-      if (all || now - started_ >= pods_reported_timeout_) {
-        if (!all) Logger("kubelet")->warn("not every pod has a status yet; reporting pods as listed anyway");
-        auto callback = std::move(pods_reported_);
-        pods_reported_ = nullptr;
-        callback();
-      }
+    try {
+      LoopOnce();
+    } catch (const std::exception& e) {
+      Logger("kubelet")->error("kubelet loop: exception: {}; continuing", e.what());
+    } catch (...) {
+      Logger("kubelet")->error("kubelet loop: unknown exception; continuing");
+    }
+  }
+}
+
+void Kubelet::LoopOnce() {
+  const auto now = std::chrono::steady_clock::now();
+  const bool gc = now - last_gc_ >= config_.gc_period;
+  if (gc) last_gc_ = now;
+  Housekeeping(gc);
+  if (config_.pod_worker_threads == 0) workers_.RunPending();
+  if (pods_reported_) {
+    const bool all = AllPodsReported();
+    if (all || now - started_ >= pods_reported_timeout_) {
+      if (!all) Logger("kubelet")->warn("not every pod has a status yet; reporting pods as listed anyway");
+      auto callback = std::move(pods_reported_);
+      pods_reported_ = nullptr;
+      callback();
     }
   }
 }
@@ -299,7 +383,18 @@ void Kubelet::Stop() {
   }
   if (loop_.joinable()) loop_.join();
   for (auto& s : sources_) s->Stop();
+  // Probe workers outlive this object in the daemon (the ProbeManager is destroyed after it): detach
+  // first -- this waits for a callback in flight -- then, with no sync left to start probes again, stop
+  // the probe workers of every pod this kubelet gave to the ProbeManager.
+  probes_.SetOnResultChange(nullptr);
   workers_.Stop();
+  std::set<std::string> uids;
+  for (const auto& p : status_.List()) uids.insert(p.pod.metadata.uid);
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [uid, pod] : desired_) uids.insert(uid);
+  }
+  for (const auto& uid : uids) probes_.RemovePod(uid);
 }
 
 std::vector<PodWithStatus> Kubelet::Pods() const {

@@ -74,6 +74,9 @@ class Kubelet {
   Status Health(std::chrono::milliseconds threshold = std::chrono::minutes(3)) const;
 
   Status Start();
+  // Stops the loop, the sources and the pod workers, then detaches from the ProbeManager (no result
+  // callback into this object afterwards, none in flight) and stops the probe workers of its pods, so
+  // that the ProbeManager may outlive the Kubelet. Pods keep running in the runtime.
   void Stop();
 
   // One pass of what the threads do: read the sources, relist (PLEG), run due and pending pod syncs,
@@ -91,10 +94,18 @@ class Kubelet {
 
  private:
   void OnPodUpdate(const PodUpdate& update);
+  // A source's snapshot: into PodConfig, then the source counts as listed (after desired_ has its pods).
+  void Deliver(const std::string& source, std::vector<api::Pod> pods);
+  bool SourcesReadyLocked() const;  // requires mu_
+  // What the pod workers run: SyncPodOnce, with an exception logged and the pod's sync retried later.
   void SyncPod(const std::string& uid);
+  void SyncPodOnce(const std::string& uid);
   void TerminatePod(const std::string& uid, const std::optional<api::Pod>& last);
   void Housekeeping(bool run_gc);
+  // Logs and records (once per outage) that relists fail or succeed again.
+  void NoteRuntimeHealth(const Status& relist);
   void Loop();
+  void LoopOnce();
   ProbeLookup Probes() const;
 
   KubeletConfig config_;
@@ -119,6 +130,12 @@ class Kubelet {
   std::map<std::string, api::Pod> removed_;     // uid -> last spec of a pod being terminated
   std::map<std::string, ReasonMap> reasons_;    // uid -> container -> last sync error
   std::map<std::string, std::chrono::system_clock::time_point> wake_at_;  // uid -> next sync due
+  std::set<std::string> listed_sources_;  // sources whose first snapshot reached desired_
+  // Pods of no source seen before every source had listed: killed, if still unknown, once all have.
+  std::set<std::string> deferred_kills_;
+
+  // Since when relists fail (the container runtime is down); Housekeeping only (one thread at a time).
+  std::optional<std::chrono::steady_clock::time_point> runtime_down_since_;
 
   PodWorkers workers_;
   std::thread loop_;

@@ -63,6 +63,8 @@ class Proxier {
   Status Cleanup();
 
   bool needs_full_resync() const { return needs_full_resync_; }
+  // The next Sync reads the live table and plans everything (the caller lost track, e.g. a sync threw).
+  void ForceFullResync() { needs_full_resync_ = true; }
   const SyncStats& last_stats() const { return stats_; }
   // What the proxier believes is in the kernel (nullopt before the first successful sync).
   const std::optional<netfilter::Table>& applied() const { return applied_; }

@@ -77,15 +77,20 @@ Result<Socket> DialTcp(const std::string& host, int port, Deadline deadline) {
   const addrinfo* addr = addrs->get();  // first address, as Go's dialer tries first
 
   Socket socket(::socket(addr->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (socket.fd() < 0) return Status::Error(prefix + "socket: " + ErrnoText(errno));
+  // errno is saved right after each call: building the message allocates, which may change it.
+  if (socket.fd() < 0) {
+    const int err = errno;
+    return Status::Error(prefix + "socket: " + ErrnoText(err));
+  }
   if (::connect(socket.fd(), addr->ai_addr, addr->ai_addrlen) == 0) return socket;
-  if (errno != EINPROGRESS) return Status::Error(prefix + "connect: " + ErrnoText(errno));
+  if (const int err = errno; err != EINPROGRESS) return Status::Error(prefix + "connect: " + ErrnoText(err));
 
   pollfd pfd{socket.fd(), POLLOUT, 0};
   while (true) {
     int ready = ::poll(&pfd, 1, MillisUntil(deadline));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) return Status::Error(prefix + "poll: " + ErrnoText(errno));
+    const int poll_err = errno;
+    if (ready < 0 && poll_err == EINTR) continue;
+    if (ready < 0) return Status::Error(prefix + "poll: " + ErrnoText(poll_err));
     if (ready == 0) return Status::Error(prefix + "i/o timeout");
     break;
   }

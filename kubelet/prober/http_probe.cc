@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <cctype>
+#include <charconv>
 #include <cerrno>
 #include <optional>
 
@@ -54,19 +55,21 @@ class Reader {
         error = "EOF";
         return false;
       }
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        error = "read: " + ErrnoText(errno);
+      const int recv_err = errno;
+      if (recv_err == EINTR) continue;
+      if (recv_err != EAGAIN && recv_err != EWOULDBLOCK) {
+        error = "read: " + ErrnoText(recv_err);
         return false;
       }
       pollfd pfd{fd_, POLLIN, 0};
       int ready = ::poll(&pfd, 1, MillisUntil(deadline_));
+      const int poll_err = errno;
       if (ready == 0) {
         error = kClientTimeout;
         return false;
       }
-      if (ready < 0 && errno != EINTR) {
-        error = "poll: " + ErrnoText(errno);
+      if (ready < 0 && poll_err != EINTR) {
+        error = "poll: " + ErrnoText(poll_err);
         return false;
       }
     }
@@ -85,33 +88,51 @@ Status SendAll(int fd, const std::string& data, Deadline deadline) {
       sent += static_cast<size_t>(n);
       continue;
     }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return Status::Error("write: " + ErrnoText(errno));
+    const int send_err = errno;
+    if (n < 0 && send_err == EINTR) continue;
+    if (n < 0 && send_err != EAGAIN && send_err != EWOULDBLOCK) return Status::Error("write: " + ErrnoText(send_err));
     pollfd pfd{fd, POLLOUT, 0};
-    if (::poll(&pfd, 1, MillisUntil(deadline)) == 0) return Status::Error(kClientTimeout);
+    const int ready = ::poll(&pfd, 1, MillisUntil(deadline));
+    const int poll_err = errno;
+    if (ready == 0) return Status::Error(kClientTimeout);
+    if (ready < 0 && poll_err != EINTR) return Status::Error("poll: " + ErrnoText(poll_err));
   }
   return {};
 }
 
 bool HasNoBody(int code) { return (code >= 100 && code < 200) || code == 204 || code == 304; }
 
+// Go's parseContentLength: digits only (a sign, spaces inside or garbage is an error, not a guess).
+std::optional<size_t> ParseContentLength(const std::string& value) {
+  size_t begin = value.find_first_not_of(" \t");
+  size_t end = value.find_last_not_of(" \t");
+  if (begin == std::string::npos) return std::nullopt;
+  const char* first = value.data() + begin;
+  const char* last = value.data() + end + 1;
+  size_t length = 0;
+  auto [ptr, ec] = std::from_chars(first, last, length);
+  if (ec != std::errc() || ptr != last || *first == '+' || *first == '-') return std::nullopt;
+  return length;
+}
+
 // Reads the body after the head; `buffer` holds the bytes already received past the head.
-std::string ReadBody(const HttpResponseHead& head, std::string buffer, Reader& reader) {
-  if (HasNoBody(head.status_code)) return "";
+Result<std::string> ReadBody(const HttpResponseHead& head, std::string buffer, Reader& reader) {
+  if (HasNoBody(head.status_code)) return std::string();
   std::string error;
   std::optional<std::string> encoding = head.Header("Transfer-Encoding");
   if (encoding && ToLower(*encoding).find("chunked") != std::string::npos) {
     while (true) {
       ChunkedBody body = DecodeChunked(buffer, kMaxResponseBody);
-      if (body.complete || !reader.ReadMore(buffer, error)) return body.data;
+      if (body.complete || !reader.ReadMore(buffer, error)) return std::move(body.data);
     }
   }
   size_t want = kMaxResponseBody;
   if (std::optional<std::string> length = head.Header("Content-Length")) {
-    try {
-      want = std::min<size_t>(want, std::stoull(*length));
-    } catch (const std::exception&) {
+    std::optional<size_t> parsed = ParseContentLength(*length);
+    if (!parsed) {
+      return Status::Error("net/http: HTTP/1.x transport connection broken: bad Content-Length \"" + *length + "\"");
     }
+    want = std::min(want, *parsed);
   }
   while (buffer.size() < want && reader.ReadMore(buffer, error)) {
   }
@@ -146,7 +167,9 @@ Result<Response> RoundTrip(const HttpProbeRequest& request, Deadline deadline) {
     buffer.erase(0, end + 4);
     if (head->status_code >= 100 && head->status_code < 200 && head->status_code != 101) continue;  // 100 Continue
     Response response{std::move(head).value(), {}};
-    response.body = ReadBody(response.head, std::move(buffer), reader);
+    Result<std::string> body = ReadBody(response.head, std::move(buffer), reader);
+    if (!body.ok()) return body.status();
+    response.body = std::move(body).value();
     return response;
   }
 }

@@ -27,7 +27,9 @@ class ProbeManager {
   virtual void RemovePod(const std::string& pod_uid) = 0;
   // The current result for a container's probe. A container without that probe: kSuccess.
   virtual ProbeResult Get(ProbeType type, const std::string& container_id) const = 0;
-  // Called (from a worker thread) with the pod UID whenever a result changes.
+  // Called (from a worker thread) with the pod UID whenever a result changes. Replacing it (or clearing it
+  // with nullptr) returns once no call of the previous callback is running any more, so its owner may then
+  // be destroyed; do not call it from inside the callback.
   virtual void SetOnResultChange(std::function<void(const std::string& pod_uid)> callback) = 0;
 };
 

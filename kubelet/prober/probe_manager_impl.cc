@@ -121,8 +121,10 @@ ProbeResult ProbeManagerImpl::Get(ProbeType type, const std::string& container_i
 }
 
 void ProbeManagerImpl::SetOnResultChange(std::function<void(const std::string& pod_uid)> callback) {
-  std::lock_guard lock(callback_mu_);
+  std::unique_lock lock(callback_mu_);
   callback_ = std::move(callback);
+  // The owner of the old callback may be destroyed right after this returns: wait for calls in flight.
+  callback_idle_.wait(lock, [this] { return callbacks_running_ == 0; });
 }
 
 size_t ProbeManagerImpl::WorkerCount() const {
@@ -148,9 +150,22 @@ void ProbeManagerImpl::OnResultChange(const std::string& pod_uid, const std::str
   std::function<void(const std::string&)> callback;
   {
     std::lock_guard lock(callback_mu_);
+    if (!callback_) return;
     callback = callback_;
+    ++callbacks_running_;
   }
-  if (callback) callback(pod_uid);
+  // Called without the lock (it may take others); counted so that SetOnResultChange can wait for it.
+  struct Done {
+    ProbeManagerImpl* self;
+    ~Done() {
+      {
+        std::lock_guard lock(self->callback_mu_);
+        --self->callbacks_running_;
+      }
+      self->callback_idle_.notify_all();
+    }
+  } done{this};
+  callback(pod_uid);
 }
 
 }  // namespace kubenode::kubelet

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -68,6 +69,8 @@ class ProbeManagerImpl : public ProbeManager {
   std::map<std::string, PodWorkers> pods_;  // by pod UID
 
   std::mutex callback_mu_;
+  std::condition_variable callback_idle_;
+  int callbacks_running_ = 0;
   std::function<void(const std::string&)> callback_;
 };
 

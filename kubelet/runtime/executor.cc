@@ -192,8 +192,15 @@ ContainerSyncResult PodExecutor::StartContainer(const api::Pod& pod, const PodRu
       started.name = container.name;
       started.state = cri::ContainerState::kRunning;
       started.is_init = is_init;
-      (void)KillContainer(&pod, started, pod_ip, "FailedPostStartHook", KillReason::kPodKilled, std::nullopt);
-      return {container.name, "PostStartHookError", st.message()};
+      std::string message = st.message();
+      if (auto killed = KillContainer(&pod, started, pod_ip, "FailedPostStartHook", KillReason::kPodKilled, std::nullopt);
+          !killed.ok()) {
+        // As upstream, the container then keeps running: say why, in the log and in the sync result.
+        Logger("kubelet")->error("killing container {} of pod {} after its postStart hook failed: {}", container.name,
+                                 FormatPod(pod), killed.message());
+        message += "; killing the container failed: " + killed.message();
+      }
+      return {container.name, "PostStartHookError", message};
     }
   }
   return {container.name, "", ""};

@@ -28,25 +28,32 @@ Status HttpGet(const std::string& host, int port, const std::string& path, std::
   addr.sin_port = htons(static_cast<uint16_t>(port));
   if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) return Status::Error("invalid host " + host);
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return Status::Error(std::string("socket: ") + std::strerror(errno));
+  // errno is saved right after each call: building the message allocates, which may change it.
+  if (fd < 0) {
+    const int err = errno;
+    return Status::Error("socket: " + std::string(std::strerror(err)));
+  }
   const int timeout_ms = static_cast<int>(std::chrono::milliseconds(timeout).count());
   auto fail = [&](const std::string& what) {
     ::close(fd);
     return Status::Error(what);
   };
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 && errno != EINPROGRESS) {
-    return fail("dial tcp " + host + ":" + std::to_string(port) + ": " + std::strerror(errno));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const int err = errno;
+    if (err != EINPROGRESS) return fail("dial tcp " + host + ":" + std::to_string(port) + ": " + std::strerror(err));
   }
   pollfd pfd{fd, POLLOUT, 0};
   if (::poll(&pfd, 1, timeout_ms) != 1) return fail("dial tcp " + host + ":" + std::to_string(port) + ": i/o timeout");
   int err = 0;
   socklen_t len = sizeof(err);
-  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
   if (err != 0) return fail("dial tcp " + host + ":" + std::to_string(port) + ": " + std::strerror(err));
   const std::string request = "GET " + (path.empty() ? std::string("/") : path) + " HTTP/1.1\r\nHost: " + host + ":" +
                               std::to_string(port) + "\r\nUser-Agent: kube-lifecycle/1.30\r\nConnection: close\r\n\r\n";
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
-    return fail("write: " + std::string(std::strerror(errno)));
+  const ssize_t sent = ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  if (sent != static_cast<ssize_t>(request.size())) {
+    const int send_err = errno;
+    return fail(sent < 0 ? "write: " + std::string(std::strerror(send_err)) : "write: short write");
   }
   std::string response;
   char buf[512];

@@ -24,6 +24,10 @@ std::vector<std::string> PodRuntimeState::PodIPs() const {
   return {};
 }
 
+bool IsNotFound(const Status& status) {
+  return !status.ok() && status.message().find("code = NotFound") != std::string::npos;
+}
+
 WallTime FromNanos(int64_t ns) {
   return WallTime(std::chrono::duration_cast<WallTime::duration>(std::chrono::nanoseconds(ns)));
 }
@@ -79,6 +83,9 @@ Result<std::map<std::string, PodRuntimeState>> List(cri::RuntimeService& runtime
     auto uid = GetOr(sb.labels, kPodUIDLabel);
     if (uid.empty()) continue;
     auto status = runtime.PodSandboxStatusOf(sb.id);
+    // Removed between the list and the status call: gone. Any other error (Unavailable, DeadlineExceeded)
+    // says nothing about the sandbox, so the whole read fails rather than report it missing.
+    if (!status.ok() && IsNotFound(status.status())) continue;
     if (!status.ok()) return status.status().WithContext("PodSandboxStatus " + sb.id);
     auto& pod = pods[uid];
     pod.uid = uid;
@@ -92,10 +99,10 @@ Result<std::map<std::string, PodRuntimeState>> List(cri::RuntimeService& runtime
     auto uid = GetOr(c.labels, kPodUIDLabel);
     if (uid.empty()) continue;
     auto status = runtime.ContainerStatusOf(c.id);
-    if (!status.ok()) {
-      // A container removed between the list and the status call is simply gone.
-      continue;
-    }
+    // As for sandboxes: only NotFound means gone. Dropping the container on a timeout would make the
+    // planner start a second instance of it next to the one still running.
+    if (!status.ok() && IsNotFound(status.status())) continue;
+    if (!status.ok()) return status.status().WithContext("ContainerStatus " + c.id);
     auto& pod = pods[uid];
     pod.uid = uid;
     if (pod.name.empty()) {

@@ -52,6 +52,8 @@ struct PodRuntimeState {
 };
 
 WallTime FromNanos(int64_t ns);
+// A CRI error with gRPC code NotFound ("... rpc error: code = NotFound desc = ..."): the object is gone.
+bool IsNotFound(const Status& status);
 RuntimeContainer ToRuntimeContainer(const cri::ContainerStatus& status, const std::string& sandbox_id);
 
 // Reads the runtime state of every pod with kubenode's labels, keyed by pod UID: one ListPodSandbox and

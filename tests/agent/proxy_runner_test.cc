@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <stdexcept>
 #include <thread>
 
 #include "netfilter/fake_backend.h"
@@ -94,6 +96,51 @@ TEST(ProxyRunnerTest, HealthFailsWhileADueSyncCannotRunAndRecoversWithTheFirstSy
   EXPECT_TRUE(runner.WaitFirstSync(std::chrono::seconds(10)));
   // Periodic checks (every 20 ms) keep succeeding, so no sync stays due for long.
   EXPECT_TRUE(runner.Health(std::chrono::seconds(5)).ok());
+  runner.Stop();
+}
+
+}  // namespace
+}  // namespace kubenode::agent
+
+namespace kubenode::agent {
+namespace {
+
+// A backend whose first Apply throws, as a library bug would.
+class ThrowingOnceBackend : public netfilter::FakeBackend {
+ public:
+  Status Apply(const netfilter::Transaction& tx) override {
+    if (!thrown_.exchange(true)) throw std::runtime_error("injected exception in Apply");
+    return FakeBackend::Apply(tx);
+  }
+
+ private:
+  std::atomic<bool> thrown_{false};
+};
+
+// An exception in a sync fails that sync, not the thread: the next attempt (after the back-off) programs
+// the Service.
+TEST(ProxyRunnerTest, SyncThreadSurvivesAnExceptionAndSyncsAgain) {
+  ThrowingOnceBackend fake;
+  proxy::Proxier proxier(fake, proxy::PlannerConfig{});
+  ProxyRunner* runner_ptr = nullptr;
+  proxy::ServiceChangeTracker tracker("node-1", [&] {
+    if (runner_ptr) runner_ptr->Trigger();
+  });
+  ProxyRunner runner(tracker, proxier, {.min_sync_period = milliseconds(0), .sync_period = std::chrono::seconds(30)});
+  runner_ptr = &runner;
+  api::Service service = proxy::testing::HelloService();
+  service.spec.cluster_ip = "10.96.12.34";
+  tracker.OnServiceAdd(service);
+  tracker.OnServicesSynced();
+  tracker.OnEndpointSlicesSynced();
+  runner.Start();
+  EXPECT_TRUE(runner.WaitFirstSync(std::chrono::seconds(20)));
+  size_t services = 0;
+  runner.WithProxier([&](proxy::Proxier&) {
+    netfilter::Table* t = fake.MutableTable(2, proxy::kProxyTable);
+    services = t ? t->sets.at("no-endpoint-services").elements.size() : 0;
+  });
+  EXPECT_EQ(services, 1u);
   runner.Stop();
 }
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,11 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
   void FailNext(const std::string& call, const std::string& message, int count = 1) {
     std::lock_guard lock(mu_);
     failures_[call] = {message, count};
+  }
+  // The next `count` calls of `call` throw std::runtime_error (a bug below the kubelet, e.g. in a library).
+  void ThrowNext(const std::string& call, int count = 1) {
+    std::lock_guard lock(mu_);
+    throws_[call] = count;
   }
   void FailPull(const std::string& image, const std::string& message) {
     std::lock_guard lock(mu_);
@@ -175,6 +181,7 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
 
   Result<cri::PodSandboxStatus> PodSandboxStatusOf(const std::string& sandbox_id) override {
     std::lock_guard lock(mu_);
+    if (auto st = InjectedLocked("PodSandboxStatus"); !st.ok()) return st;
     auto it = sandboxes_.find(sandbox_id);
     if (it == sandboxes_.end()) return NotFound("sandbox", sandbox_id);
     return it->second.status;
@@ -292,6 +299,7 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
 
   Result<cri::ContainerStatus> ContainerStatusOf(const std::string& container_id) override {
     std::lock_guard lock(mu_);
+    if (auto st = InjectedLocked("ContainerStatus"); !st.ok()) return st;
     auto it = containers_.find(container_id);
     if (it == containers_.end()) return NotFound("container", container_id);
     return it->second.status;
@@ -388,6 +396,10 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
     return std::string(buf, 64);
   }
   Status InjectedLocked(const std::string& call) {
+    if (auto t = throws_.find(call); t != throws_.end() && t->second > 0) {
+      --t->second;
+      throw std::runtime_error("injected exception in " + call);
+    }
     auto it = failures_.find(call);
     if (it == failures_.end() || it->second.count <= 0) return {};
     --it->second.count;
@@ -419,6 +431,7 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
   std::map<std::string, Container> containers_;
   std::map<std::string, std::string> images_;  // name -> id
   std::map<std::string, Failure> failures_;
+  std::map<std::string, int> throws_;
   std::map<std::string, std::string> pull_failures_;
   cri::ExecResult exec_result_;
   std::vector<std::string> calls_;

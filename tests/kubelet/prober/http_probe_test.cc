@@ -180,6 +180,16 @@ TEST(HttpProbeTest, MalformedResponseIsFailure) {
   EXPECT_NE(outcome->output.find("malformed HTTP response \"hello\""), std::string::npos) << outcome->output;
 }
 
+// A 200 whose Content-Length is not a number is a broken response (Go's transport), not a success with
+// whatever body arrived.
+TEST(HttpProbeTest, BadContentLengthIsFailure) {
+  TestServer server([](const std::string&) { return std::string("HTTP/1.1 200 OK\r\nContent-Length: 12abc\r\n\r\nok"); });
+  Result<ProbeOutcome> outcome = HttpProbe(Request(server.port()), std::chrono::seconds(1));
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome->result, Outcome::kFailure);
+  EXPECT_NE(outcome->output.find("bad Content-Length \"12abc\""), std::string::npos) << outcome->output;
+}
+
 TEST(HttpProbeTest, HttpsIsAnErrorNotAFailure) {
   HttpProbeRequest request = Request(8443);
   request.scheme = "https";
