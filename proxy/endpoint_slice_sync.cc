@@ -83,8 +83,8 @@ bool SamePod(const PodWithStatus& a, const PodWithStatus& b) { return a.pod == b
 
 void EndpointSliceSync::OnServiceAdd(const api::Service& service) {
   std::lock_guard lock(mu_);
-  UpsertLocked(service);
-  if (next_) next_->OnServiceAdd(service);
+  auto kept = UpsertLocked(service);
+  if (next_) next_->AddService(std::move(kept));
 }
 
 void EndpointSliceSync::OnServiceUpdate(const api::Service& old_service, const api::Service& service) {
@@ -92,12 +92,9 @@ void EndpointSliceSync::OnServiceUpdate(const api::Service& old_service, const a
   if (Key(old_service.metadata) != Key(service.metadata)) {
     if (next_) next_->OnServiceDelete(old_service);
     RemoveLocked(Key(old_service.metadata));
-    UpsertLocked(service);
-    if (next_) next_->OnServiceAdd(service);
-    return;
   }
-  UpsertLocked(service);
-  if (next_) next_->OnServiceUpdate(old_service, service);
+  auto kept = UpsertLocked(service);
+  if (next_) next_->AddService(std::move(kept));
 }
 
 void EndpointSliceSync::OnServiceDelete(const api::Service& service) {
@@ -110,20 +107,22 @@ void EndpointSliceSync::OnServicesSynced() {
   if (next_) next_->OnServicesSynced();
 }
 
-void EndpointSliceSync::UpsertLocked(const api::Service& service) {
+std::shared_ptr<const api::Service> EndpointSliceSync::UpsertLocked(const api::Service& service) {
   const std::string key = Key(service.metadata);
   auto found = services_.find(key);
   if (found != services_.end()) {
-    if (found->second == service) return;
+    if (*found->second == service) return found->second;
     UnindexLocked(key);  // recomputed below: an edit is an update of its slices, not a delete and an add
   }
-  services_.emplace(key, service);
+  auto kept = std::make_shared<const api::Service>(service);
+  services_.emplace(key, kept);
   // One pair of the selector is enough: a pod the selector matches carries every pair.
   if (!service.spec.selector.empty()) {
     const auto& [label, value] = *service.spec.selector.begin();
     services_by_label_[LabelKey(service.metadata.ns, label, value)].insert(key);
   }
   if (active_) RecomputeLocked(key);
+  return kept;
 }
 
 void EndpointSliceSync::RemoveLocked(const std::string& key) {
@@ -134,7 +133,7 @@ void EndpointSliceSync::RemoveLocked(const std::string& key) {
 void EndpointSliceSync::UnindexLocked(const std::string& key) {
   auto found = services_.find(key);
   if (found == services_.end()) return;
-  const api::Service& service = found->second;
+  const api::Service& service = *found->second;
   if (!service.spec.selector.empty()) {
     const auto& [label, value] = *service.spec.selector.begin();
     auto index = services_by_label_.find(LabelKey(service.metadata.ns, label, value));
@@ -150,7 +149,7 @@ void EndpointSliceSync::RecomputeLocked(const std::string& key) {
   std::vector<api::EndpointSlice> slices;
   if (auto found = services_.find(key); found != services_.end()) {
     ++builds_;
-    const api::Service& service = found->second;
+    const api::Service& service = *found->second;
     std::vector<const PodWithStatus*> candidates;
     if (!service.spec.selector.empty()) {
       const auto& [label, value] = *service.spec.selector.begin();
@@ -197,7 +196,7 @@ void EndpointSliceSync::MatchingServicesLocked(const PodWithStatus& pod, std::se
     auto index = services_by_label_.find(LabelKey(meta.ns, label, value));
     if (index == services_by_label_.end()) continue;
     for (const std::string& key : index->second) {
-      if (SelectorMatches(services_.at(key).spec.selector, meta.labels)) keys.insert(key);
+      if (SelectorMatches(services_.at(key)->spec.selector, meta.labels)) keys.insert(key);
     }
   }
 }

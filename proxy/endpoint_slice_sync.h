@@ -21,20 +21,24 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "proxy/endpoint_slice_builder.h"
+#include "proxy/service_change_tracker.h"
 #include "proxy/service_handler.h"
 
 namespace kubenode::proxy {
 
 class EndpointSliceSync : public ServiceHandler {
  public:
-  // `next`, if set, receives every Service call after this one has published the Service's slices.
-  EndpointSliceSync(EndpointSliceHandler* handler, EndpointSliceBuilderOptions options, ServiceHandler* next = nullptr)
+  // `next`, if set, receives every Service call after this one has published the Service's slices; it is given
+  // the Service object this one keeps (one copy for both).
+  EndpointSliceSync(EndpointSliceHandler* handler, EndpointSliceBuilderOptions options,
+                    ServiceChangeTracker* next = nullptr)
       : handler_(handler), next_(next), options_(std::move(options)) {}
 
   void OnServiceAdd(const api::Service& service) override;
@@ -60,7 +64,8 @@ class EndpointSliceSync : public ServiceHandler {
     uint64_t fingerprint = 0;
   };
 
-  void UpsertLocked(const api::Service& service);
+  // Returns the Service as kept (shared with the tracker).
+  std::shared_ptr<const api::Service> UpsertLocked(const api::Service& service);
   void RemoveLocked(const std::string& key);
   void UnindexLocked(const std::string& key);  // forgets the Service without publishing anything
   // Computes Service `key`'s slices (none if it is gone) and publishes the difference.
@@ -70,13 +75,13 @@ class EndpointSliceSync : public ServiceHandler {
   void IndexPodLocked(const std::string& key, const PodWithStatus& pod, bool add);
 
   EndpointSliceHandler* const handler_;
-  ServiceHandler* const next_;
+  ServiceChangeTracker* const next_;
   const EndpointSliceBuilderOptions options_;
 
   // The handlers are called under the lock so that two concurrent changes cannot interleave their deltas.
   mutable std::mutex mu_;
   bool active_ = false;                                         // SetPods was called: publishing
-  std::map<std::string, api::Service> services_;                // by namespace/name
+  std::map<std::string, std::shared_ptr<const api::Service>> services_;  // by namespace/name; immutable
   std::map<std::string, std::set<std::string>> services_by_label_;  // "ns\0key\0value" -> Service keys
   std::map<std::string, PodWithStatus> pods_;                   // by namespace/name/uid
   std::map<std::string, std::set<std::string>> pods_by_label_;  // "ns\0key\0value" -> pod keys
