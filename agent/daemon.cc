@@ -74,18 +74,17 @@ Daemon::Parts::Parts(const DaemonOptions& opts)
       local_api(opts.local_api_socket) {}
 
 void Daemon::Parts::SetPods(const std::vector<kubelet::PodWithStatus>& statuses) {
-  std::lock_guard lock(pods_mu);
-  pods.clear();
-  for (const auto& pod : statuses) {
-    if (!pod.terminating) pods.push_back({pod.pod, pod.status});
-  }
-}
-
-void Daemon::Parts::RefreshEndpoints() {
   if (!slices) return;
   std::lock_guard lock(pods_mu);
   if (!pods_reported) return;
-  slices->Sync(services->Services(), pods);
+  // The slices diff the listing against the pods they have and recompute only the Services a changed pod
+  // matches (old or new labels): O(changed pods), not O(Services).
+  std::vector<proxy::PodWithStatus> pods;
+  pods.reserve(statuses.size());
+  for (const auto& pod : statuses) {
+    if (!pod.terminating) pods.push_back({pod.pod, pod.status});
+  }
+  slices->SetPods(pods);
 }
 
 Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {}
@@ -144,25 +143,25 @@ Status Daemon::Start() {
     p.tracker = std::make_unique<proxy::ServiceChangeTracker>(options_.kubelet.node_name, [&p] {
       if (p.proxy_runner) p.proxy_runner->Trigger();
     });
-    p.registry = std::make_unique<proxy::ServiceRegistry>(p.allocator.get(), p.tracker.get(), &p.clock);
-    p.services = std::make_unique<ManifestServices>(*p.registry, p.events);
+    // Services go registry -> slices -> tracker: a Service's endpoints are computed and handed to the tracker
+    // before the Service itself, so no snapshot sees it without them.
     p.slices = std::make_unique<proxy::EndpointSliceSync>(
-        p.tracker.get(), proxy::EndpointSliceBuilderOptions{.node_name = options_.kubelet.node_name});
+        p.tracker.get(), proxy::EndpointSliceBuilderOptions{.node_name = options_.kubelet.node_name}, p.tracker.get());
+    p.registry = std::make_unique<proxy::ServiceRegistry>(p.allocator.get(), p.slices.get(), &p.clock);
+    p.services = std::make_unique<ManifestServices>(*p.registry, p.events);
     p.proxy_runner = std::make_unique<ProxyRunner>(
         *p.tracker, *p.proxier,
         ProxyRunnerOptions{.min_sync_period = options_.proxy_min_sync_period, .sync_period = options_.proxy_sync_period});
 
-    // Services and the endpoints computed for them reach the proxy as one step (a tracker batch): a new
-    // Service is never synced before its endpoints.
+    // A delivery's Services and the endpoints computed for each reach the proxy as one step (a tracker
+    // batch); each Service's slices are computed as it is applied (EndpointSliceSync), not afterwards.
     p.kubelet.SetManifestSink([&p](const std::vector<kubelet::ManifestFile>& files) {
       proxy::ServiceChangeTracker::Batch batch(*p.tracker);
       p.services->OnManifests(files);
-      p.RefreshEndpoints();
     });
     p.kubelet.AddStatusListener([&p](const std::vector<kubelet::PodWithStatus>& pods) {
-      p.SetPods(pods);
       proxy::ServiceChangeTracker::Batch batch(*p.tracker);
-      p.RefreshEndpoints();
+      p.SetPods(pods);
     });
   }
   // The first pod sync: every source listed its pods and each pod has a status (or 10 s passed). Then the
@@ -170,14 +169,13 @@ Status Daemon::Start() {
   p.kubelet.SetPodsReportedCallback(
       [&p] {
         if (p.slices) {
-          p.SetPods(p.kubelet.Pods());
           {
             std::lock_guard lock(p.pods_mu);
             p.pods_reported = true;
           }
           Logger("proxy")->info("the kubelet reported every pod: computing endpoints");
           proxy::ServiceChangeTracker::Batch batch(*p.tracker);
-          p.RefreshEndpoints();
+          p.SetPods(p.kubelet.Pods());
         }
         {
           std::lock_guard lock(p.ready_mu);

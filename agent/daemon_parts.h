@@ -63,14 +63,12 @@ struct Daemon::Parts {
   std::condition_variable ready_cv;
   bool kubelet_synced = false;
 
-  // The kubelet's latest pod statuses, for recomputing endpoints when Services change. Endpoints are computed
-  // only once the kubelet reported every pod it knows (pods_reported): before that, a restarted agent would
-  // publish Services without endpoints and reject their traffic until the next sync.
+  // Endpoints are computed only once the kubelet reported every pod it knows (pods_reported): before that, a
+  // restarted agent would publish Services without endpoints and reject their traffic until the next sync.
+  // SetPods hands the kubelet's pods to the slices (which keep them) once that happened.
   std::mutex pods_mu;
-  std::vector<proxy::PodWithStatus> pods;
   bool pods_reported = false;
   void SetPods(const std::vector<kubelet::PodWithStatus>& statuses);
-  void RefreshEndpoints();
 };
 
 // Registers the CLI's routes (get/describe/logs/apply/delete/proxy dump).

@@ -78,6 +78,15 @@ int32_t ResolveTargetPort(const api::Pod& pod, const api::IntOrString& target, a
 
 std::vector<api::EndpointSlice> BuildEndpointSlices(const api::Service& service, const std::vector<PodWithStatus>& pods,
                                                     const EndpointSliceBuilderOptions& options) {
+  std::vector<const PodWithStatus*> candidates;
+  candidates.reserve(pods.size());
+  for (const PodWithStatus& pod : pods) candidates.push_back(&pod);
+  return BuildEndpointSlicesFrom(service, candidates, options);
+}
+
+std::vector<api::EndpointSlice> BuildEndpointSlicesFrom(const api::Service& service,
+                                                        const std::vector<const PodWithStatus*>& pods,
+                                                        const EndpointSliceBuilderOptions& options) {
   std::vector<api::EndpointSlice> slices;
   if (service.spec.selector.empty()) return slices;
 
@@ -86,7 +95,8 @@ std::vector<api::EndpointSlice> BuildEndpointSlices(const api::Service& service,
     std::vector<api::Endpoint> endpoints;
   };
   std::map<std::string, Group> groups;  // by port key, for a stable order
-  for (const PodWithStatus& p : pods) {
+  for (const PodWithStatus* candidate : pods) {
+    const PodWithStatus& p = *candidate;
     if (p.pod.metadata.ns != service.metadata.ns) continue;
     if (!SelectorMatches(service.spec.selector, p.pod.metadata.labels)) continue;
     if (p.status.phase == api::PodPhase::kSucceeded || p.status.phase == api::PodPhase::kFailed) continue;

@@ -39,6 +39,11 @@ struct EndpointSliceBuilderOptions {
 // and an unchanged slice is not replaced by a new one.
 std::vector<api::EndpointSlice> BuildEndpointSlices(const api::Service& service, const std::vector<PodWithStatus>& pods,
                                                     const EndpointSliceBuilderOptions& options = {});
+// The same over candidate pods (those of other namespaces or not matching the selector are skipped), so that
+// a caller with an index of pods by label need not copy them.
+std::vector<api::EndpointSlice> BuildEndpointSlicesFrom(const api::Service& service,
+                                                        const std::vector<const PodWithStatus*>& pods,
+                                                        const EndpointSliceBuilderOptions& options = {});
 
 // Whether `labels` match `selector` (every key present with the same value); an empty selector matches
 // nothing, as a Service's selector does.

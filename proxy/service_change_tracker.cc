@@ -94,13 +94,17 @@ std::optional<ServiceSnapshot> ServiceChangeTracker::TrySnapshot() {
 }
 
 void ServiceChangeTracker::OnServiceAdd(const api::Service& service) {
+  AddService(std::make_shared<const api::Service>(service));
+}
+
+void ServiceChangeTracker::AddService(std::shared_ptr<const api::Service> service) {
   bool changed = false;
   {
     std::lock_guard lock(mu_);
-    std::string key = Key(service.metadata);
+    std::string key = Key(service->metadata);
     auto [it, inserted] = services_.try_emplace(key, service);
-    if (inserted || !(it->second == service)) {
-      it->second = service;
+    if (inserted || !(*it->second == *service)) {
+      it->second = std::move(service);
       MarkChangedLocked(key);
       changed = true;
     }
@@ -226,8 +230,8 @@ uint64_t ServiceChangeTracker::generation() const {
 std::vector<ServicePortInfo> ServiceChangeTracker::BuildLocked(const std::string& service_key) const {
   std::vector<ServicePortInfo> infos;
   auto found = services_.find(service_key);
-  if (found == services_.end() || ShouldSkip(found->second)) return infos;
-  const api::Service& service = found->second;
+  if (found == services_.end() || ShouldSkip(*found->second)) return infos;
+  const api::Service& service = *found->second;
   const bool node_port = service.spec.type == api::ServiceType::kNodePort;
   const std::set<std::string>* slice_keys = nullptr;
   if (auto index = slices_by_service_.find(service_key); index != slices_by_service_.end()) slice_keys = &index->second;
@@ -318,13 +322,13 @@ std::optional<api::Service> ServiceChangeTracker::GetService(const std::string& 
   std::lock_guard lock(mu_);
   auto found = services_.find(ns + "/" + name);
   if (found == services_.end()) return std::nullopt;
-  return found->second;
+  return *found->second;
 }
 
 std::vector<api::Service> ServiceChangeTracker::Services() const {
   std::lock_guard lock(mu_);
   std::vector<api::Service> services;
-  for (const auto& [key, service] : services_) services.push_back(service);
+  for (const auto& [key, service] : services_) services.push_back(*service);
   return services;
 }
 

@@ -114,6 +114,8 @@ class ServiceChangeTracker : public ServiceHandler, public EndpointSliceHandler 
   explicit ServiceChangeTracker(std::string node_name, std::function<void()> on_change = nullptr);
 
   void OnServiceAdd(const api::Service& service) override;
+  // OnServiceAdd without a copy: the tracker keeps `service` itself (shared with EndpointSliceSync).
+  void AddService(std::shared_ptr<const api::Service> service);
   void OnServiceUpdate(const api::Service& old_service, const api::Service& service) override;
   void OnServiceDelete(const api::Service& service) override;
   void OnServicesSynced() override;
@@ -172,7 +174,7 @@ class ServiceChangeTracker : public ServiceHandler, public EndpointSliceHandler 
   const std::function<void()> on_change_;
 
   mutable std::mutex mu_;
-  std::map<std::string, api::Service> services_;                       // by namespace/name
+  std::map<std::string, std::shared_ptr<const api::Service>> services_;  // by namespace/name; immutable
   std::map<std::string, api::EndpointSlice> slices_;                   // by namespace/slice name
   std::map<std::string, std::set<std::string>> slices_by_service_;     // service key -> slice keys
   std::set<std::string> pending_;                                      // service keys touched since Snapshot
