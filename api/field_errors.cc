@@ -5,6 +5,10 @@
 namespace kubenode::api {
 
 std::string Quote(std::string_view value) {
+  // Errors name the value, not all of it: a 5 MB value would end up in logs and events.
+  constexpr size_t kMaxQuoted = 256;
+  const size_t full = value.size();
+  if (full > kMaxQuoted) value = value.substr(0, kMaxQuoted);
   std::string out = "\"";
   for (unsigned char c : value) {
     switch (c) {
@@ -24,6 +28,7 @@ std::string Quote(std::string_view value) {
     }
   }
   out += '"';
+  if (full > kMaxQuoted) out += "... (" + std::to_string(full) + " bytes)";
   return out;
 }
 

@@ -67,6 +67,13 @@ int RunWithFile(const std::string& socket_path, const std::string& route, const 
     }
     content << in.rdbuf();
   }
+  // The daemon reads requests up to 16 MiB; say which file is too big rather than how big the request was.
+  constexpr size_t kMaxManifestBytes = 15 * 1024 * 1024;
+  if (content.str().size() > kMaxManifestBytes) {
+    std::cerr << "error: " << (file == "-" ? "STDIN" : file) << ": " << content.str().size()
+              << " bytes is more than a manifest may have (15 MiB)\n";
+    return 1;
+  }
   // As kubectl: a manifest that is not UTF-8 is a decode error naming the file, never sent.
   if (std::string problem = Utf8Problem(content.str()); !problem.empty()) {
     std::cerr << "error: error parsing " << (file == "-" ? "STDIN" : file)

@@ -2,7 +2,13 @@
 
 #include <signal.h>
 
+#include <condition_variable>
+#include <cstdlib>
 #include <iostream>
+#include <mutex>
+#include <thread>
+
+#include <spdlog/spdlog.h>
 
 #include "agent/daemon.h"
 #include "agent/kubelet_config.h"
@@ -128,7 +134,28 @@ int Run(const agent::DaemonOptions& options) {
   int signal = 0;
   sigwait(&signals, &signal);
   Logger("agent")->info("received signal {}, stopping (pods and rules stay in place)", signal);
-  daemon.Stop();
+  // Stop waits for the pod syncs in flight; one may be waiting out a grace period or an image pull. Upstream's
+  // kubelet exits at once and a restart resumes that work; kubenode gives them a few seconds, then does the same
+  // (pods and rules are in the runtime and the kernel, as after kill -9, which a restart adopts).
+  constexpr auto kStopDeadline = std::chrono::seconds(5);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopped = false;
+  std::thread stopper([&] {
+    daemon.Stop();
+    std::lock_guard lock(mu);
+    stopped = true;
+    cv.notify_all();
+  });
+  std::unique_lock lock(mu);
+  if (!cv.wait_for(lock, kStopDeadline, [&] { return stopped; })) {
+    Logger("agent")->warn("pod syncs still running after {}s; exiting without them (a restart resumes them)",
+                          kStopDeadline.count());
+    spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) { l->flush(); });
+    std::_Exit(0);
+  }
+  lock.unlock();
+  stopper.join();
   return 0;
 }
 

@@ -11,10 +11,20 @@ bool SameEvent(const RecordedEvent& e, const EventObject& o, EventType type, con
          e.object.field_path == o.field_path && e.type == type && e.reason == reason && e.message == message;
 }
 
+// As the events API's note limit (1 KiB): a message quoting a huge manifest must not be kept whole.
+std::string TruncateMessage(const std::string& message) {
+  constexpr size_t kMaxMessage = 1024;
+  if (message.size() <= kMaxMessage) return message;
+  size_t cut = kMaxMessage - 3;
+  while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
+  return message.substr(0, cut) + "...";
+}
+
 }  // namespace
 
 void MemoryEventRecorder::Event(const EventObject& object, EventType type, const std::string& reason,
-                                const std::string& message) {
+                                const std::string& full_message) {
+  std::string message = TruncateMessage(full_message);
   const auto now = clock_.WallNow();
   Logger("kubelet")->debug("event {} {}/{} {}: {}", type == EventType::kWarning ? "Warning" : "Normal", object.ns,
                            object.name, reason, message);
@@ -32,7 +42,7 @@ void MemoryEventRecorder::Event(const EventObject& object, EventType type, const
   e.object = object;
   e.type = type;
   e.reason = reason;
-  e.message = message;
+  e.message = std::move(message);
   e.first_timestamp = e.last_timestamp = now;
   events_.push_back(std::move(e));
   while (events_.size() > capacity_) events_.pop_front();

@@ -72,10 +72,11 @@ class ReferenceFaultFixture : public DaemonFixture {
 
   // Starts clients, runs `fault`, waits until the clients answered `more` requests after it, and expects that
   // every request was answered.
-  void ExpectNoFailedRequestDuring(const std::function<void()>& fault, size_t more = 40) {
+  // `pause`: seconds between a client's requests ("" for none).
+  void ExpectNoFailedRequestDuring(const std::function<void()>& fault, size_t more = 40, const std::string& pause = "") {
     const std::string n = std::to_string(counter_++);
-    auto local = loops_.Start("http://127.0.0.1:30001/", "local-f" + n);
-    auto external = loops_.Start("http://" + node_ip_ + ":30001/", "node-f" + n);
+    auto local = loops_.Start("http://127.0.0.1:30001/", "local-f" + n, pause);
+    auto external = loops_.Start("http://" + node_ip_ + ":30001/", "node-f" + n, pause);
     ASSERT_TRUE(Eventually([&] { return ClientLoops::Lines(local) >= 5 && ClientLoops::Lines(external) >= 5; }, 20s, 50ms));
     fault();
     ASSERT_TRUE(ClientLoops::WaitForMore({&local, &external}, more, 60s));

@@ -38,12 +38,14 @@ class ClientLoops {
   ClientLoops(const ClientLoops&) = delete;
   ClientLoops& operator=(const ClientLoops&) = delete;
 
-  Loop Start(const std::string& url, const std::string& name) {
+  // `pause`: seconds between requests ("" for none), e.g. "0.5".
+  Loop Start(const std::string& url, const std::string& name, const std::string& pause = "") {
     Loop l{dir_ + "/" + name + ".out", dir_ + "/" + name + ".stop"};
     stops_.push_back(l.stop);
+    const std::string sleep = pause.empty() ? "" : " sleep " + pause + ";";
     RunCommand("sh -c 'i=0; while [ ! -f " + l.stop + " ] && [ $i -lt 100000 ]; do i=$((i+1)); curl -s -o /dev/null "
-               "--max-time 2 -w \"%{http_code}\\n\" " + url + " || echo FAIL $?; done > " + l.out + "; touch " +
-               l.out + ".done' >/dev/null 2>&1 &");
+               "--max-time 2 -w \"%{http_code}\\n\" " + url + " || echo FAIL $?;" + sleep + " done > " + l.out +
+               "; touch " + l.out + ".done' >/dev/null 2>&1 &");
     return l;
   }
 
