@@ -9,9 +9,9 @@
 
 namespace kubenode {
 
-// OK, or an error message. Callers add context ("file.yaml: ", "CreateContainer nginx: ") on the way up
+// OK, or an error message ([[nodiscard]]: an ignored error is a bug; say `(void)` and why where it is meant). Callers add context ("file.yaml: ", "CreateContainer nginx: ") on the way up
 // so that the final message names the object and the operation that failed.
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;
   static Status Error(std::string message) { return Status(std::move(message)); }
@@ -34,7 +34,7 @@ class Status {
 
 // A value or the Status that explains why there is none.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
   Result(Status error) : value_(std::move(error)) {}  // NOLINT: implicit by design

@@ -141,6 +141,11 @@ void PodWorkers::Stop() {
   }
 }
 
+bool PodWorkers::Stopping() const {
+  std::lock_guard lock(mu_);
+  return stopping_;
+}
+
 int PodWorkers::ActiveRunners() const {
   std::lock_guard lock(mu_);
   return runners_;

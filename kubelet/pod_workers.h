@@ -41,6 +41,8 @@ class PodWorkers {
 
   // Runner threads alive now (for tests: a runner ends when its pod and the queue have no more work).
   int ActiveRunners() const;
+  // True once Stop() began: requests are dropped from then on.
+  bool Stopping() const;
 
  private:
   void Run(uint64_t runner, std::string uid);

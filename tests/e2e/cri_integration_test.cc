@@ -31,8 +31,8 @@ class CriIntegrationTest : public ::testing::Test {
     auto sandboxes = runtime_->ListPodSandbox({.label_selector = {{"kubenode-test", test_label_}}});
     if (!sandboxes.ok()) return;
     for (const PodSandbox& s : *sandboxes) {
-      runtime_->StopPodSandbox(s.id);
-      runtime_->RemovePodSandbox(s.id);
+      EXPECT_TRUE(runtime_->StopPodSandbox(s.id).ok());
+      EXPECT_TRUE(runtime_->RemovePodSandbox(s.id).ok());
     }
   }
 

@@ -159,6 +159,12 @@ TEST(PodWorkersTest, StopWaitsForRunningSyncsAndDropsQueuedWork) {
     workers.Stop();
     return rec.TotalInFlight();
   });
+  // Open the gate only once Stop has begun; before that, the queued re-run would rightly run.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!workers.Stopping() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(workers.Stopping());
   rec.Open();
   EXPECT_EQ(stopped.get(), 0);  // Stop returned only after every running sync did
   EXPECT_EQ(workers.ActiveRunners(), 0);

@@ -117,7 +117,7 @@ TEST(ProxierTest, NewInstanceTakesOverExistingTableWithoutFlush) {
 
 TEST(ProxierTest, TakeOverOfUnchangedTableAppliesNothing) {
   netfilter::FakeBackend fake;
-  Proxier(fake, Config()).Sync({Service({"10.88.0.5"})});
+  ASSERT_TRUE(Proxier(fake, Config()).Sync({Service({"10.88.0.5"})}).ok());
   size_t n = fake.applied().size();
   Proxier p(fake, Config());
   ASSERT_TRUE(p.FullResync({Service({"10.88.0.5"})}).ok());

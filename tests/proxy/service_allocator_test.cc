@@ -209,7 +209,7 @@ TEST_F(ServiceAllocatorTest, ReleaseAllExceptForgetsServicesDeletedWhileDown) {
 }
 
 TEST_F(ServiceAllocatorTest, RememberedValuesOutsideANewRangeAreReallocated) {
-  store_.Save({{"default/web", {"10.0.0.5", {{"", api::Protocol::kTCP, 8080}}}}});
+  ASSERT_TRUE(store_.Save({{"default/web", {"10.0.0.5", {{"", api::Protocol::kTCP, 8080}}}}}).ok());
   auto allocator = NewAllocator();
   Result<api::Service> web = allocator->Allocate(MakeService("web", {Port("", 80)}, {}, api::ServiceType::kNodePort));
   ASSERT_TRUE(web.ok()) << web.status().message();
