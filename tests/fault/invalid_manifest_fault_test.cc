@@ -22,15 +22,6 @@ using testing::ShellQuote;
 
 class InvalidManifestFaultTest : public ReferenceFaultFixture {
  protected:
-  long RssKb() {
-    std::istringstream status(ReadFile("/proc/" + std::to_string(pid_) + "/status"));
-    for (std::string line; std::getline(status, line);) {
-      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    }
-    ADD_FAILURE() << "no VmRSS for pid " << pid_;
-    return 0;
-  }
-
   // Drops every corpus file into the manifest directory, waits until the daemon has reported each one, then
   // removes them all again.
   void DropIntoDirectory(const std::vector<testing::InvalidManifest>& corpus, const std::string& round) {
@@ -83,11 +74,11 @@ TEST_F(InvalidManifestFaultTest, EveryInvalidManifestIsRefusedClearlyAndNothingE
     ASSERT_FALSE(HasFailure());
     ASSERT_TRUE(Eventually([&] { return Cli("get events").exit_code == 0; }, 10s));
     std::this_thread::sleep_for(2s);
-    const long after_first = RssKb();
+    const long after_first = DaemonRssKb();
     DropIntoDirectory(corpus, "b");
     ASSERT_FALSE(HasFailure());
     std::this_thread::sleep_for(2s);
-    const long after_second = RssKb();
+    const long after_second = DaemonRssKb();
     std::cout << "[ memory ] VmRSS after the first pass " << after_first << " kB, after the second " << after_second
               << " kB\n";
     EXPECT_LE(after_second, after_first + 5 * 1024);

@@ -16,14 +16,6 @@ using testing::RunCommand;
 
 class ServiceChurnFaultTest : public ReferenceFaultFixture {
  protected:
-  long RssKb() {
-    std::istringstream status(ReadFile("/proc/" + std::to_string(pid_) + "/status"));
-    for (std::string line; std::getline(status, line);) {
-      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    }
-    ADD_FAILURE() << "no VmRSS for pid " << pid_;
-    return 0;
-  }
   size_t ServiceRows() {
     auto r = Cli("get svc");
     return static_cast<size_t>(std::count(r.output.begin(), r.output.end(), '\n'));
@@ -56,7 +48,7 @@ TEST_F(ServiceChurnFaultTest, ThousandServicesComeAndGoWithoutTrace) {
       ASSERT_TRUE(Eventually([&] { return ServiceRows() == baseline_rows; }, 120s)) << ServiceRows();
       ASSERT_TRUE(Eventually([&] { return Ruleset() == baseline; }, 60s)) << Ruleset().substr(0, 4000);
       std::this_thread::sleep_for(1s);
-      const long rss = RssKb();
+      const long rss = DaemonRssKb();
       std::cout << "[ memory ] cycle " << cycle << ": VmRSS " << rss << " kB\n";
       if (cycle == 0) after_first = rss;
       else EXPECT_LE(rss, after_first + 5 * 1024);

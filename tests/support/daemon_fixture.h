@@ -392,6 +392,16 @@ class DaemonFixture : public ::testing::Test {
 
   std::string DaemonLog() { return ReadFile(log_file_); }
 
+  // The daemon's resident memory (VmRSS) in kB.
+  long DaemonRssKb() {
+    std::istringstream status(ReadFile("/proc/" + std::to_string(pid_) + "/status"));
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    ADD_FAILURE() << "no VmRSS for pid " << pid_;
+    return 0;
+  }
+
   std::string endpoint_, dir_, manifest_dir_, socket_, log_file_, config_file_, node_;
   pid_t pid_ = -1;
   std::unique_ptr<cri::GrpcRuntimeService> runtime_;
