@@ -245,11 +245,15 @@ void Kubelet::Housekeeping(bool run_gc) {
       if (desired_.contains(uid)) {
         desired_state[uid] = state;
       } else if (sources_ready && !removed_.contains(uid)) {
-        // Belongs to no pod of any source (e.g. its manifest was removed while the kubelet was down).
-        log->info("removing orphaned pod {} ({}/{}) from the runtime", uid, state.ns, state.name);
+        // Belongs to no pod of any source (e.g. its manifest was removed while the kubelet was down). Said once:
+        // removal may take its whole grace period, over many relists.
+        if (orphans_logged_.insert(uid).second) {
+          log->info("removing orphaned pod {} ({}/{}) from the runtime", uid, state.ns, state.name);
+        }
         due.insert(uid);
       }
     }
+    std::erase_if(orphans_logged_, [&](const std::string& uid) { return !runtime_pods.contains(uid); });
   }
   for (const auto& uid : due) workers_.Enqueue(uid);
   if (run_gc) {

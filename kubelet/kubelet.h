@@ -128,6 +128,7 @@ class Kubelet {
   mutable std::mutex mu_;
   std::map<std::string, api::Pod> desired_;     // uid -> pod from the sources
   std::map<std::string, api::Pod> removed_;     // uid -> last spec of a pod being terminated
+  std::set<std::string> orphans_logged_;  // orphans whose removal was logged, while they are in the runtime
   std::map<std::string, ReasonMap> reasons_;    // uid -> container -> last sync error
   std::map<std::string, std::chrono::system_clock::time_point> wake_at_;  // uid -> next sync due
   std::set<std::string> listed_sources_;  // sources whose first snapshot reached desired_

@@ -185,13 +185,23 @@ api::PodPhase ComputePhase(const api::Pod& pod, const api::PodStatus& status) {
   return api::PodPhase::kPending;
 }
 
+// The start time of a pod without a previous status: when its oldest sandbox was created if it has one (a
+// restarted daemon adopting the pod keeps its age), else now.
+api::Time FirstSeen(const StatusInput& in) {
+  if (in.state.sandboxes.empty()) return in.now;
+  const int64_t ns = in.state.sandboxes.back().created_at_ns;
+  if (ns <= 0) return in.now;
+  const api::Time created{std::chrono::duration_cast<api::Time::duration>(std::chrono::nanoseconds(ns))};
+  return std::min(created, in.now);
+}
+
 api::PodStatus BuildPodStatus(const StatusInput& in) {
   api::PodStatus st;
   st.host_ip = in.host_ip;
   st.pod_ips = in.state.PodIPs();
   if (in.pod.spec.host_network && !in.host_ip.empty()) st.pod_ips = {in.host_ip};
   if (!st.pod_ips.empty()) st.pod_ip = st.pod_ips.front();
-  st.start_time = in.previous && in.previous->start_time ? in.previous->start_time : std::optional<api::Time>(in.now);
+  st.start_time = in.previous && in.previous->start_time ? in.previous->start_time : FirstSeen(in);
   st.init_container_statuses = ConvertContainers(in, in.pod.spec.init_containers, true);
   st.container_statuses = ConvertContainers(in, in.pod.spec.containers, false);
   st.phase = ComputePhase(in.pod, st);
