@@ -26,6 +26,15 @@ api::Probe ExecProbeSpec() {
 // Drives workers round by round with DoProbe(); the thread is tested last.
 class WorkerTest : public ::testing::Test {
  protected:
+  // Waits (bounded) until the prober saw `n` readiness calls.
+  bool WaitForReadinessCalls(int n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (prober_.CallCount(ProbeType::kReadiness) < n) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+  }
   WorkerTest() {
     pod_.metadata.name = "web-1";
     pod_.metadata.uid = "uid-1";
@@ -286,7 +295,7 @@ TEST_F(WorkerTest, ThreadProbesEveryPeriodUntilStopped) {
   Worker readiness(ProbeType::kReadiness, pod_, container_, std::move(env));
   readiness.Update("c1", "10.88.0.5");
   readiness.Start();
-  while (prober_.CallCount(ProbeType::kReadiness) < 3) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(WaitForReadinessCalls(3));
   readiness.Stop();
   const int calls = prober_.CallCount(ProbeType::kReadiness);
   readiness.Stop();  // idempotent
@@ -301,10 +310,12 @@ TEST_F(WorkerTest, TriggerProbesWithoutWaitingForThePeriod) {
   Worker readiness(ProbeType::kReadiness, pod_, container_, std::move(env));
   readiness.Update("c1", "10.88.0.5");
   readiness.Start();
-  while (prober_.CallCount(ProbeType::kReadiness) < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(WaitForReadinessCalls(1));
   readiness.Trigger();
-  while (prober_.CallCount(ProbeType::kReadiness) < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_TRUE(WaitForReadinessCalls(2)) << "Trigger did not probe (the period is an hour)";
+  const auto stop_started = std::chrono::steady_clock::now();
   readiness.Stop();  // returns at once although the period is an hour
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_started, std::chrono::seconds(30));
 }
 
 }  // namespace
