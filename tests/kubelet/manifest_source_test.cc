@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 
@@ -90,6 +91,8 @@ class ManifestSourceTest : public ::testing::Test {
                                                         [this](const std::vector<ManifestFile>& files) {
                                                           std::lock_guard lock(files_mu_);
                                                           files_ = files;
+                                                          // Deliveries carry only what changed: keep each file's latest.
+                                                          for (const auto& f : files) latest_[f.path] = f;
                                                           ++deliveries_;
                                                           files_cv_.notify_all();
                                                         });
@@ -117,7 +120,8 @@ class ManifestSourceTest : public ::testing::Test {
   // The manifest sink is called after the pod sink: wait for it separately.
   std::mutex files_mu_;
   std::condition_variable files_cv_;
-  std::vector<ManifestFile> files_;
+  std::vector<ManifestFile> files_;               // the last delivery
+  std::map<std::string, ManifestFile> latest_;   // every file's last delivered state
   int deliveries_ = 0;
   int EventsWithReason(const std::string& reason) {
     int n = 0;
@@ -227,14 +231,14 @@ TEST_F(ManifestSourceTest, BrokenEditKeepsLastValidPodsAndRecordsAnEvent) {
       << event.message;
 
   std::unique_lock lock(files_mu_);
-  auto broken = files_.end();
+  auto broken = latest_.end();
   files_cv_.wait_for(lock, 30s, [&] {
-    broken = std::find_if(files_.begin(), files_.end(), [&](const auto& f) { return f.path == dir_ + "/web.yaml"; });
-    return broken != files_.end() && !broken->error.empty();
+    broken = latest_.find(dir_ + "/web.yaml");
+    return broken != latest_.end() && !broken->second.error.empty();
   });
-  ASSERT_NE(broken, files_.end());
-  EXPECT_NE(broken->error.find("spec.containers"), std::string::npos) << broken->error;
-  EXPECT_EQ(broken->objects.size(), 1u);  // the last valid objects, for the other consumers too
+  ASSERT_NE(broken, latest_.end());
+  EXPECT_NE(broken->second.error.find("spec.containers"), std::string::npos) << broken->second.error;
+  EXPECT_EQ(broken->second.objects.size(), 1u);  // the last valid objects, for the other consumers too
 }
 
 TEST_F(ManifestSourceTest, BrokenFileIsReportedOncePerContentAndRecovers) {
