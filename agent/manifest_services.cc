@@ -1,7 +1,5 @@
 #include "agent/manifest_services.h"
 
-#include <malloc.h>
-
 #include "base/log.h"
 
 namespace kubenode::agent {
@@ -88,10 +86,6 @@ void ManifestServices::OnManifests(const std::vector<kubelet::ManifestFile>& cha
   } else if (!existing.empty() || !remove.empty()) {
     refused = registry_.Update(existing, remove);
   }
-  // A large delivery (one `apply -f` of thousands of Services) leaves the decoder's and the delivery's peak
-  // in freed pages of several threads' arenas: give them back, or the process keeps that peak for good.
-  constexpr size_t kTrimAfter = 1000;
-  const bool trim = keys.size() >= kTrimAfter;
   for (const auto& service : existing) {
     const std::string key = KeyOf(service);
     if (auto it = refused.find(key); it != refused.end()) {
@@ -104,9 +98,7 @@ void ManifestServices::OnManifests(const std::vector<kubelet::ManifestFile>& cha
       errors_.erase(key);
     }
   }
-  existing.clear();
-  existing.shrink_to_fit();
-  if (trim) malloc_trim(0);
+  // The heap is given back by the manifest source once a delivery is done (ManifestDirectorySource::Sync).
 }
 
 void ManifestServices::Report(const std::string& key, const api::Service& service, const std::string& reason,

@@ -72,6 +72,7 @@ class AliasChecker : public YAML::EventHandler {
     if (o.anchor != YAML::NullAnchor) sizes_[o.anchor] = nodes_ - o.nodes_at_start;
   }
   void Add(const YAML::Mark& mark, size_t size) {
+    if (!error_.empty()) return;  // the first error is the one reported
     nodes_ += size;
     if (nodes_ > kMaxExpandedYamlNodes) {
       Fail(mark, "more than " + std::to_string(kMaxExpandedYamlNodes) + " nodes once aliases are expanded");
@@ -79,7 +80,6 @@ class AliasChecker : public YAML::EventHandler {
   }
   void Fail(const YAML::Mark& mark, const std::string& what) {
     if (error_.empty()) error_ = "line " + std::to_string(mark.line + 1) + ": invalid YAML: " + what;
-    nodes_ = 0;  // stop counting further; the first error is the one reported
   }
 
   std::map<YAML::anchor_t, size_t> sizes_;
