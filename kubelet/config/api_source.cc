@@ -33,7 +33,11 @@ void ApiPodSource::OnChange(const nlohmann::json& object, bool deleted) {
   std::optional<api::Pod> pod;
   if (!deleted) {
     Result<api::Pod> decoded = DecodeApiPod(object);
-    if (decoded.ok()) {
+    const bool deleting = object.contains("metadata") && object["metadata"].contains("deletionTimestamp") &&
+                          !object["metadata"]["deletionTimestamp"].is_null();
+    if (decoded.ok() && deleting) {
+      if (deletion_observer_) deletion_observer_(*decoded);
+    } else if (decoded.ok()) {
       pod = std::move(*decoded);
     } else {
       Logger("kubelet")->error("ignoring {}: {}", key, decoded.status().message());

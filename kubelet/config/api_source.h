@@ -29,8 +29,12 @@ class ApiPodSource : public PodSource {
   // Lists now (from the calling thread) and delivers the result.
   void SyncNow(const PodSnapshotSink& sink) override;
 
-  // The pods decoded so far; an object that fails to decode is left out and logged once per version.
+  // The pods decoded so far; an object that fails to decode is left out and logged.
   std::vector<api::Pod> Snapshot() const;
+
+  // Called (from the source's thread) for a pod the API is deleting (metadata.deletionTimestamp set). Such a
+  // pod leaves the snapshot, so the kubelet stops it; the observer finishes the deletion. Before Start().
+  void SetDeletionObserver(std::function<void(const api::Pod&)> observer) { deletion_observer_ = std::move(observer); }
 
  private:
   void OnChange(const nlohmann::json& object, bool deleted);
@@ -40,6 +44,7 @@ class ApiPodSource : public PodSource {
   apiclient::Store store_;
   apiclient::Reflector reflector_;
   PodSnapshotSink sink_;
+  std::function<void(const api::Pod&)> deletion_observer_;
   std::atomic<bool> stop_{false};
   mutable std::mutex mu_;
   std::condition_variable changed_cv_;

@@ -79,6 +79,27 @@ TEST_F(ApiSourceTest, NothingIsDeliveredWhileTheListFails) {
   EXPECT_TRUE(deliveries_.empty());
 }
 
+TEST_F(ApiSourceTest, APodBeingDeletedLeavesTheSnapshotAndIsReported) {
+  std::string deleting = PodJson("b", "uid-b", "9");
+  deleting.replace(deleting.find(R"("resourceVersion")"), 0, R"("deletionTimestamp":"2026-12-07T00:00:00Z",)");
+  transport_.Queue("GET /api/v1/pods?fieldSelector=spec.nodeName%3Dn1&watch",
+                   {200, "", {R"({"type":"MODIFIED","object":)" + deleting + "}\n"}});
+  transport_.Queue("GET /api/v1/pods?fieldSelector=spec.nodeName%3Dn1",
+                   {200, R"({"metadata":{"resourceVersion":"7"},"items":[)" + PodJson("a", "uid-a", "5") + "," +
+                             PodJson("b", "uid-b", "6") + "]}"});
+  ApiPodSource source(client_, "n1");
+  std::vector<std::string> deleted;
+  source.SetDeletionObserver([&](const api::Pod& pod) { deleted.push_back(pod.metadata.uid); });
+  ASSERT_TRUE(source.Start(Sink()).ok());
+  std::vector<api::Pod> pods = WaitForDelivery(2);
+  ASSERT_EQ(pods.size(), 2u);
+  pods = WaitForDelivery(1);
+  source.Stop();
+  ASSERT_EQ(pods.size(), 1u);
+  EXPECT_EQ(pods[0].metadata.name, "a");
+  EXPECT_EQ(deleted, std::vector<std::string>{"uid-b"});
+}
+
 TEST(DecodeApiPodTest, NamesThePodInErrors) {
   auto pod = DecodeApiPod(nlohmann::json::parse(
       R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"x","namespace":"ns"},"spec":{"containers":"no"}})"));
