@@ -185,6 +185,9 @@ Status Daemon::Start() {
       },
       std::chrono::seconds(10));
 
+  if (!options_.kubeconfig.empty()) {
+    if (Status s = StartApiMode(p); !s.ok()) return s.WithContext("API server");
+  }
   AddRoutes(p);
   if (Status s = p.local_api.Start(); !s.ok()) return s;
   if (Status s = p.kubelet.Start(); !s.ok()) {
@@ -205,6 +208,7 @@ void Daemon::Stop() {
   if (parts_->watchdog) parts_->watchdog->Stop();
   parts_->local_api.Stop();
   if (parts_->proxy_runner) parts_->proxy_runner->Stop();
+  StopApiMode(*parts_);
   // Before the parts are destroyed (the kubelet before the probe manager it is wired to): Kubelet::Stop
   // detaches from the probe manager and stops the probe workers, so none calls into a destroyed kubelet.
   parts_->kubelet.Stop();

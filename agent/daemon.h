@@ -3,6 +3,7 @@
 // for a signal.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,11 @@ struct DaemonOptions {
   std::chrono::milliseconds runtime_request_timeout = std::chrono::minutes(2);
   std::string local_api_socket = kDefaultLocalApiSocket;
   std::string version;  // kubenode's, shown as Kubelet and Kube-Proxy Version by `describe node`
+  // API-server mode (--kubeconfig): the node registers, runs the pods bound to it and reports their status.
+  std::string kubeconfig;
+  std::map<std::string, std::string> node_labels;  // --node-labels
+  double kube_api_qps = 50;                         // kubeAPIQPS
+  int kube_api_burst = 100;                         // kubeAPIBurst
   // Proxy.
   bool run_proxy = true;
   std::string service_cluster_ip_range = "10.96.0.0/12";

@@ -11,6 +11,10 @@
 #include "agent/local_api.h"
 #include "agent/manifest_services.h"
 #include "agent/proxy_runner.h"
+#include "apiclient/client.h"
+#include "apiclient/curl_transport.h"
+#include "kubelet/node/node_status_reporter.h"
+#include "kubelet/status/api_status_syncer.h"
 #include "base/clock.h"
 #include "cri/grpc_runtime_service.h"
 #include "cri/pull_limiter.h"
@@ -55,6 +59,13 @@ struct Daemon::Parts {
   std::unique_ptr<proxy::Proxier> proxier;
   std::unique_ptr<ProxyRunner> proxy_runner;
 
+  // API-server mode (null without --kubeconfig).
+  std::unique_ptr<apiclient::CurlTransport> api_transport;
+  std::unique_ptr<apiclient::RateLimiter> api_limiter;
+  std::unique_ptr<apiclient::ApiClient> api;
+  std::unique_ptr<kubelet::ApiStatusSyncer> api_status;
+  std::unique_ptr<kubelet::NodeStatusReporter> node_reporter;
+
   LocalApiServer local_api;
   std::unique_ptr<systemd::Watchdog> watchdog;  // only under systemd's WatchdogSec=
 
@@ -73,5 +84,10 @@ struct Daemon::Parts {
 
 // Registers the CLI's routes (get/describe/logs/apply/delete/proxy dump).
 void AddRoutes(Daemon::Parts& parts);
+
+// API-server mode (agent/api_mode.cc): connects with the kubeconfig, adds the API pod source and the pod
+// status syncer to the kubelet (before it starts), and starts node registration, status and lease.
+Status StartApiMode(Daemon::Parts& parts);
+void StopApiMode(Daemon::Parts& parts);
 
 }  // namespace kubenode::agent

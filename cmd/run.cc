@@ -28,6 +28,8 @@ struct RunFlags {
   std::string proxy_config;  // --proxy-config: KubeProxyConfiguration
   std::string pod_manifest_path, hostname_override, node_ip, root_dir, cluster_cidr;
   std::string service_cluster_ip_range, service_node_port_range, state_dir = "/var/lib/kubenode";
+  std::string kubeconfig;                      // --kubeconfig: API-server mode
+  std::vector<std::string> node_labels;        // --node-labels k=v,...
   bool proxy = true;
   bool cleanup = false;
   std::string log_level = "info";
@@ -94,6 +96,12 @@ Result<agent::DaemonOptions> BuildOptions(const CLI::App& run, const RunFlags& f
   o.local_api_socket = socket;
   o.version = KUBENODE_VERSION;
   o.run_proxy = f.proxy;
+  o.kubeconfig = f.kubeconfig;
+  for (const std::string& label : f.node_labels) {
+    size_t eq = label.find('=');
+    if (eq == std::string::npos || eq == 0) return Status::Error("--node-labels: \"" + label + "\": expected key=value");
+    o.node_labels[label.substr(0, eq)] = label.substr(eq + 1);
+  }
   o.service_cluster_ip_range = pc.service_cluster_ip_range;
   o.service_node_port_range = pc.service_node_port_range.ToString();
   o.cluster_cidr = pc.cluster_cidrs.empty() ? "" : pc.cluster_cidrs.front();
@@ -174,6 +182,10 @@ void AddRunCommand(CLI::App& app, std::string& runtime_endpoint, std::string& so
   run->add_option("--service-cluster-ip-range", flags->service_cluster_ip_range, "ClusterIP range (default 10.96.0.0/12)");
   run->add_option("--service-node-port-range", flags->service_node_port_range, "NodePort range (default 30000-32767)");
   run->add_option("--state-dir", flags->state_dir, "Where kubenode keeps its own state")->capture_default_str();
+  run->add_option("--kubeconfig", flags->kubeconfig,
+                  "Join the cluster of this kubeconfig's API server as a node (default: standalone)");
+  run->add_option("--node-labels", flags->node_labels, "Labels to register the node with (key=value,...)")
+      ->delimiter(',');
   run->add_flag("--proxy,!--no-proxy", flags->proxy, "Run the proxy half (default on)");
   run->add_flag("--cleanup", flags->cleanup, "Remove kubenode's nftables table and exit (as kube-proxy --cleanup)");
   run->add_option("--log-level", flags->log_level, "trace|debug|info|warn|error")->capture_default_str();

@@ -1,0 +1,63 @@
+// API-server mode: the same kubelet, with pods from the API server beside the static ones.
+#include <sys/statvfs.h>
+
+#include "agent/daemon_parts.h"
+#include "apiclient/kubeconfig.h"
+#include "base/log.h"
+#include "host/node_info.h"
+#include "kubelet/config/api_source.h"
+
+namespace kubenode::agent {
+
+Status StartApiMode(Daemon::Parts& p) {
+  auto log = Logger("agent");
+  const DaemonOptions& o = p.options;
+  auto credentials = apiclient::LoadKubeconfig(o.kubeconfig);
+  if (!credentials.ok()) return credentials.status();
+  log->info("API server {} (kubeconfig {})", credentials->server, o.kubeconfig);
+  p.api_transport = std::make_unique<apiclient::CurlTransport>(*credentials);
+  p.api_limiter = std::make_unique<apiclient::RateLimiter>(p.clock, o.kube_api_qps, o.kube_api_burst);
+  p.api = std::make_unique<apiclient::ApiClient>(*p.api_transport, *p.api_limiter);
+
+  p.api_status = std::make_unique<kubelet::ApiStatusSyncer>(*p.api);
+  auto source = std::make_unique<kubelet::ApiPodSource>(*p.api, o.kubelet.node_name);
+  source->SetDeletionObserver([&p](const api::Pod& pod) {
+    p.api_status->MarkDeleting(pod.metadata.uid, pod.metadata.ns, pod.metadata.name);
+  });
+  p.kubelet.AddPodSource(std::move(source));
+  p.kubelet.AddStatusListener([&p](const std::vector<kubelet::PodWithStatus>& pods) { p.api_status->OnStatuses(pods); });
+  p.api_status->Start();
+
+  kubelet::NodeFacts facts;
+  facts.name = o.kubelet.node_name;
+  auto info = host::ReadNodeInfo();
+  if (!info.ok()) return info.status().WithContext("node facts");
+  facts.host = *info;
+  facts.node_ip = o.kubelet.node_ip;
+  facts.kubelet_version = kubelet::NodeVersion(o.version);
+  facts.extra_labels = o.node_labels;
+  struct statvfs fs {};
+  if (statvfs(o.kubelet.root_dir.c_str(), &fs) == 0 || statvfs("/", &fs) == 0) {
+    facts.ephemeral_storage_bytes = static_cast<int64_t>(fs.f_blocks) * static_cast<int64_t>(fs.f_frsize);
+  }
+  auto refresh = [&p](kubelet::NodeFacts& f) {
+    auto version = p.runtime.Version();
+    if (version.ok()) {
+      f.runtime_version = version->runtime_name + "://" + version->runtime_version;
+      f.not_ready_message.clear();
+    } else {
+      // Upstream's message when the runtime does not answer.
+      f.not_ready_message = "container runtime is down: " + version.status().message();
+    }
+  };
+  p.node_reporter = std::make_unique<kubelet::NodeStatusReporter>(*p.api, p.clock, facts, refresh);
+  p.node_reporter->Start();
+  return Status();
+}
+
+void StopApiMode(Daemon::Parts& p) {
+  if (p.node_reporter) p.node_reporter->Stop();
+  if (p.api_status) p.api_status->Stop();
+}
+
+}  // namespace kubenode::agent
