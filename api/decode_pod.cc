@@ -1,9 +1,126 @@
-// Pod manifests to api::Pod (core/v1 field names).
+// Pod manifests to api::Pod: the schema (api/schema.h) checks every field and keeps the object as JSON;
+// the typed decoder below reads the fields the node acts on.
+#include <set>
+
 #include "api/decode.h"
 #include "api/node_reader.h"
+#include "api/schema.h"
 
 namespace kubenode::api {
 namespace {
+
+void DecodeResourceList(NodeReader& r, const YAML::Node& node, const std::string& path, ResourceList& out) {
+  if (!node.IsMap()) return;  // the schema reported it
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar() || Classify(entry.second) == ScalarKind::kNull) continue;
+    const std::string& name = entry.first.Scalar();
+    Quantity q;
+    if (r.Quantity(entry.second, path + "[" + name + "]", q)) out[name] = q;
+  }
+}
+
+void DecodeResources(NodeReader& r, const YAML::Node& node, const std::string& path, ResourceRequirements& res) {
+  r.Object(node, path,
+           {
+               {"limits", [&](auto& v, auto& p) { DecodeResourceList(r, v, p, res.limits); }},
+               {"requests", [&](auto& v, auto& p) { DecodeResourceList(r, v, p, res.requests); }},
+           });
+}
+
+void DecodeSeccomp(NodeReader& r, const YAML::Node& node, const std::string& path, SeccompProfile& profile) {
+  r.Object(node, path,
+           {
+               {"type", [&](auto& v, auto& p) { r.String(v, p, profile.type); }},
+               {"localhostProfile", [&](auto& v, auto& p) { r.String(v, p, profile.localhost_profile); }},
+           });
+}
+
+void DecodeSELinux(NodeReader& r, const YAML::Node& node, const std::string& path, SELinuxOptions& options) {
+  r.Object(node, path,
+           {
+               {"user", [&](auto& v, auto& p) { r.String(v, p, options.user); }},
+               {"role", [&](auto& v, auto& p) { r.String(v, p, options.role); }},
+               {"type", [&](auto& v, auto& p) { r.String(v, p, options.type); }},
+               {"level", [&](auto& v, auto& p) { r.String(v, p, options.level); }},
+           });
+}
+
+void DecodeSecurityContext(NodeReader& r, const YAML::Node& node, const std::string& path, SecurityContext& sc) {
+  r.Object(
+      node, path,
+      {
+          {"capabilities",
+           [&](auto& v, auto& p) {
+             Capabilities& caps = sc.capabilities.emplace();
+             r.Object(v, p,
+                      {
+                          {"add", [&](auto& v2, auto& p2) { r.StringList(v2, p2, caps.add); }},
+                          {"drop", [&](auto& v2, auto& p2) { r.StringList(v2, p2, caps.drop); }},
+                      });
+           }},
+          {"privileged", [&](auto& v, auto& p) { r.Optional(v, p, sc.privileged, &NodeReader::Bool); }},
+          {"seLinuxOptions", [&](auto& v, auto& p) { DecodeSELinux(r, v, p, sc.se_linux_options.emplace()); }},
+          {"runAsUser", [&](auto& v, auto& p) { r.Optional(v, p, sc.run_as_user, &NodeReader::Int64); }},
+          {"runAsGroup", [&](auto& v, auto& p) { r.Optional(v, p, sc.run_as_group, &NodeReader::Int64); }},
+          {"runAsNonRoot", [&](auto& v, auto& p) { r.Optional(v, p, sc.run_as_non_root, &NodeReader::Bool); }},
+          {"readOnlyRootFilesystem",
+           [&](auto& v, auto& p) { r.Optional(v, p, sc.read_only_root_filesystem, &NodeReader::Bool); }},
+          {"allowPrivilegeEscalation",
+           [&](auto& v, auto& p) { r.Optional(v, p, sc.allow_privilege_escalation, &NodeReader::Bool); }},
+          {"procMount", [&](auto& v, auto& p) { r.String(v, p, sc.proc_mount); }},
+          {"seccompProfile", [&](auto& v, auto& p) { DecodeSeccomp(r, v, p, sc.seccomp_profile.emplace()); }},
+      });
+}
+
+void DecodePodSecurityContext(NodeReader& r, const YAML::Node& node, const std::string& path, PodSecurityContext& sc) {
+  r.Object(node, path,
+           {
+               {"seLinuxOptions", [&](auto& v, auto& p) { DecodeSELinux(r, v, p, sc.se_linux_options.emplace()); }},
+               {"runAsUser", [&](auto& v, auto& p) { r.Optional(v, p, sc.run_as_user, &NodeReader::Int64); }},
+               {"runAsGroup", [&](auto& v, auto& p) { r.Optional(v, p, sc.run_as_group, &NodeReader::Int64); }},
+               {"runAsNonRoot", [&](auto& v, auto& p) { r.Optional(v, p, sc.run_as_non_root, &NodeReader::Bool); }},
+               {"supplementalGroups",
+                [&](auto& v, auto& p) {
+                  r.List(v, p, sc.supplemental_groups,
+                         [&](auto& item, auto& item_path, int64_t& gid) { r.Int64(item, item_path, gid); });
+                }},
+               {"fsGroup", [&](auto& v, auto& p) { r.Optional(v, p, sc.fs_group, &NodeReader::Int64); }},
+               {"sysctls",
+                [&](auto& v, auto& p) {
+                  r.List(v, p, sc.sysctls, [&](auto& item, auto& item_path, Sysctl& sysctl) {
+                    r.Object(item, item_path,
+                             {
+                                 {"name", [&](auto& v2, auto& p2) { r.String(v2, p2, sysctl.name); }},
+                                 {"value", [&](auto& v2, auto& p2) { r.String(v2, p2, sysctl.value); }},
+                             });
+                  });
+                }},
+               {"fsGroupChangePolicy", [&](auto& v, auto& p) { r.String(v, p, sc.fs_group_change_policy); }},
+               {"seccompProfile", [&](auto& v, auto& p) { DecodeSeccomp(r, v, p, sc.seccomp_profile.emplace()); }},
+           });
+}
+
+void DecodeDNSConfig(NodeReader& r, const YAML::Node& node, const std::string& path, PodDNSConfig& dns) {
+  r.Object(node, path,
+           {
+               {"nameservers", [&](auto& v, auto& p) { r.StringList(v, p, dns.nameservers); }},
+               {"searches", [&](auto& v, auto& p) { r.StringList(v, p, dns.searches); }},
+               {"options",
+                [&](auto& v, auto& p) {
+                  r.List(v, p, dns.options, [&](auto& item, auto& item_path, PodDNSConfigOption& option) {
+                    r.Object(item, item_path,
+                             {
+                                 {"name", [&](auto& v2, auto& p2) { r.String(v2, p2, option.name); }},
+                                 {"value",
+                                  [&](auto& v2, auto& p2) {
+                                    std::string value;
+                                    if (r.String(v2, p2, value)) option.value = value;
+                                  }},
+                             });
+                  });
+                }},
+           });
+}
 
 void DecodeHTTPGet(NodeReader& r, const YAML::Node& node, const std::string& path, HTTPGetAction& get) {
   r.Object(node, path,
@@ -119,6 +236,18 @@ void DecodeContainer(NodeReader& r, const YAML::Node& node, const std::string& p
                            [&](auto& v2, auto& p2) { DecodeLifecycleHandler(r, v2, p2, lifecycle.pre_stop.emplace()); }},
                       });
            }},
+          {"resources", [&](auto& v, auto& p) { DecodeResources(r, v, p, c.resources); }},
+          {"securityContext",
+           [&](auto& v, auto& p) { DecodeSecurityContext(r, v, p, c.security_context.emplace()); }},
+          {"stdin", [&](auto& v, auto& p) { r.Bool(v, p, c.stdin); }},
+          {"stdinOnce", [&](auto& v, auto& p) { r.Bool(v, p, c.stdin_once); }},
+          {"tty", [&](auto& v, auto& p) { r.Bool(v, p, c.tty); }},
+          {"terminationMessagePath", [&](auto& v, auto& p) { r.String(v, p, c.termination_message_path); }},
+          {"terminationMessagePolicy",
+           [&](auto& v, auto& p) {
+             r.Enum(v, p, c.termination_message_policy,
+                    {TerminationMessagePolicy::kFile, TerminationMessagePolicy::kFallbackToLogsOnError});
+           }},
           {"volumeMounts",
            [&](auto& v, auto& p) {
              r.List(v, p, c.volume_mounts, [&](auto& item, auto& item_path, VolumeMount& mount) {
@@ -184,14 +313,85 @@ void DecodePodSpec(NodeReader& r, const YAML::Node& node, const std::string& pat
                {"terminationGracePeriodSeconds",
                 [&](auto& v, auto& p) { r.Int64(v, p, spec.termination_grace_period_seconds); }},
                {"hostNetwork", [&](auto& v, auto& p) { r.Bool(v, p, spec.host_network); }},
+               {"hostPID", [&](auto& v, auto& p) { r.Bool(v, p, spec.host_pid); }},
+               {"hostIPC", [&](auto& v, auto& p) { r.Bool(v, p, spec.host_ipc); }},
+               {"shareProcessNamespace", [&](auto& v, auto& p) { r.Bool(v, p, spec.share_process_namespace); }},
                {"nodeName", [&](auto& v, auto& p) { r.String(v, p, spec.node_name); }},
+               {"nodeSelector", [&](auto& v, auto& p) { r.StringMap(v, p, spec.node_selector); }},
+               {"activeDeadlineSeconds",
+                [&](auto& v, auto& p) { r.Optional(v, p, spec.active_deadline_seconds, &NodeReader::Int64); }},
+               {"dnsPolicy",
+                [&](auto& v, auto& p) {
+                  r.Enum(v, p, spec.dns_policy,
+                         {DNSPolicy::kClusterFirst, DNSPolicy::kClusterFirstWithHostNet, DNSPolicy::kDefault,
+                          DNSPolicy::kNone});
+                }},
+               {"dnsConfig", [&](auto& v, auto& p) { DecodeDNSConfig(r, v, p, spec.dns_config.emplace()); }},
+               {"hostname", [&](auto& v, auto& p) { r.String(v, p, spec.hostname); }},
+               {"subdomain", [&](auto& v, auto& p) { r.String(v, p, spec.subdomain); }},
+               {"hostAliases",
+                [&](auto& v, auto& p) {
+                  r.List(v, p, spec.host_aliases, [&](auto& item, auto& item_path, HostAlias& alias) {
+                    r.Object(item, item_path,
+                             {
+                                 {"ip", [&](auto& v2, auto& p2) { r.String(v2, p2, alias.ip); }},
+                                 {"hostnames", [&](auto& v2, auto& p2) { r.StringList(v2, p2, alias.hostnames); }},
+                             });
+                  });
+                }},
+               {"securityContext",
+                [&](auto& v, auto& p) { DecodePodSecurityContext(r, v, p, spec.security_context); }},
+               {"priority", [&](auto& v, auto& p) { r.Optional(v, p, spec.priority, &NodeReader::Int32); }},
+               {"priorityClassName", [&](auto& v, auto& p) { r.String(v, p, spec.priority_class_name); }},
+               {"readinessGates",
+                [&](auto& v, auto& p) {
+                  r.List(v, p, spec.readiness_gates, [&](auto& item, auto& item_path, std::string& type) {
+                    r.Object(item, item_path,
+                             {{"conditionType", [&](auto& v2, auto& p2) { r.String(v2, p2, type); }}});
+                  });
+                }},
            });
+}
+
+// Volume sources the typed model does not hold are named from the schema-checked JSON.
+void NameOtherVolumeSources(const nlohmann::json& source, PodSpec& spec) {
+  const nlohmann::json* volumes = nullptr;
+  if (source.contains("spec") && source["spec"].contains("volumes")) volumes = &source["spec"]["volumes"];
+  if (volumes == nullptr || !volumes->is_array()) return;
+  for (size_t i = 0; i < spec.volumes.size() && i < volumes->size(); ++i) {
+    const nlohmann::json& v = (*volumes)[i];
+    if (!v.is_object()) continue;
+    for (const auto& [key, value] : v.items()) {
+      if (key != "name" && key != "emptyDir" && key != "hostPath") {
+        spec.volumes[i].other_source += (spec.volumes[i].other_source.empty() ? "" : ",") + key;
+      }
+    }
+  }
 }
 
 }  // namespace
 
 Decoded<Pod> DecodePod(const YAML::Node& root, const DecodeOptions& options) {
-  return DecodeObjectWithSpec<Pod>(root, options, DecodePodSpec);
+  FieldErrors schema_errors;
+  FieldLines schema_lines;
+  nlohmann::json source = schema::Check(root, schema::PodType(), "", options.strict, schema_errors, schema_lines);
+  // The schema reported unknown fields; the typed decoder reads the known ones it models.
+  DecodeOptions typed = options;
+  typed.strict = false;
+  Decoded<Pod> out = DecodeObjectWithSpec<Pod>(root, typed, DecodePodSpec);
+  std::set<std::string> reported;
+  for (const FieldError& e : schema_errors) reported.insert(e.path);
+  for (FieldError& e : out.errors) {
+    if (!reported.count(e.path)) schema_errors.push_back(std::move(e));
+  }
+  out.errors = std::move(schema_errors);
+  out.lines = std::move(schema_lines);  // the schema saw every field, the typed decoder only its own
+  if (source.is_object()) {
+    source.erase("status");
+    NameOtherVolumeSources(source, out.object.spec);
+    out.object.source = std::move(source);
+  }
+  return out;
 }
 
 }  // namespace kubenode::api

@@ -32,6 +32,8 @@ void DefaultContainers(std::vector<Container>& containers, const std::string& pa
       if (c.lifecycle->post_start) DefaultHandler(*c.lifecycle->post_start);
       if (c.lifecycle->pre_stop) DefaultHandler(*c.lifecycle->pre_stop);
     }
+    // A limit without a request is also the request (SetDefaults_Pod).
+    for (const auto& [name, limit] : c.resources.limits) c.resources.requests.try_emplace(name, limit);
     // With the host's network the container port is the host port (SetDefaults_Pod).
     for (ContainerPort& port : c.ports) {
       if (host_network && port.host_port == 0) port.host_port = port.container_port;

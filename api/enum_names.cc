@@ -33,6 +33,24 @@ const char* ToString(RestartPolicy policy) {
   return "Always";
 }
 
+const char* ToString(DNSPolicy policy) {
+  switch (policy) {
+    case DNSPolicy::kClusterFirst: return "ClusterFirst";
+    case DNSPolicy::kClusterFirstWithHostNet: return "ClusterFirstWithHostNet";
+    case DNSPolicy::kDefault: return "Default";
+    case DNSPolicy::kNone: return "None";
+  }
+  return "ClusterFirst";
+}
+
+const char* ToString(TerminationMessagePolicy policy) {
+  switch (policy) {
+    case TerminationMessagePolicy::kFile: return "File";
+    case TerminationMessagePolicy::kFallbackToLogsOnError: return "FallbackToLogsOnError";
+  }
+  return "File";
+}
+
 const char* ToString(PodPhase phase) {
   switch (phase) {
     case PodPhase::kPending: return "Pending";

@@ -71,6 +71,70 @@ json ProbeJson(const Probe& probe) {
   return j;
 }
 
+json QuantitiesJson(const ResourceList& list) {
+  json j = json::object();
+  for (const auto& [name, q] : list) j[name] = q.text;
+  return j;
+}
+
+json SeccompJson(const SeccompProfile& profile) {
+  json j = {{"type", profile.type}};
+  SetIf(j, "localhostProfile", profile.localhost_profile);
+  return j;
+}
+
+json SELinuxJson(const SELinuxOptions& o) {
+  json j = json::object();
+  SetIf(j, "user", o.user);
+  SetIf(j, "role", o.role);
+  SetIf(j, "type", o.type);
+  SetIf(j, "level", o.level);
+  return j;
+}
+
+template <typename T>
+void SetOptional(json& j, const char* key, const std::optional<T>& value) {
+  if (value) j[key] = *value;
+}
+
+json SecurityContextJson(const SecurityContext& sc) {
+  json j = json::object();
+  if (sc.capabilities) {
+    json caps = json::object();
+    SetIf(caps, "add", sc.capabilities->add);
+    SetIf(caps, "drop", sc.capabilities->drop);
+    j["capabilities"] = caps;
+  }
+  SetOptional(j, "privileged", sc.privileged);
+  if (sc.se_linux_options) j["seLinuxOptions"] = SELinuxJson(*sc.se_linux_options);
+  SetOptional(j, "runAsUser", sc.run_as_user);
+  SetOptional(j, "runAsGroup", sc.run_as_group);
+  SetOptional(j, "runAsNonRoot", sc.run_as_non_root);
+  SetOptional(j, "readOnlyRootFilesystem", sc.read_only_root_filesystem);
+  SetOptional(j, "allowPrivilegeEscalation", sc.allow_privilege_escalation);
+  SetIf(j, "procMount", sc.proc_mount);
+  if (sc.seccomp_profile) j["seccompProfile"] = SeccompJson(*sc.seccomp_profile);
+  return j;
+}
+
+json PodSecurityContextJson(const PodSecurityContext& sc) {
+  json j = json::object();
+  if (sc.se_linux_options) j["seLinuxOptions"] = SELinuxJson(*sc.se_linux_options);
+  SetOptional(j, "runAsUser", sc.run_as_user);
+  SetOptional(j, "runAsGroup", sc.run_as_group);
+  SetOptional(j, "runAsNonRoot", sc.run_as_non_root);
+  if (!sc.supplemental_groups.empty()) j["supplementalGroups"] = sc.supplemental_groups;
+  SetOptional(j, "fsGroup", sc.fs_group);
+  if (!sc.sysctls.empty()) {
+    json sysctls = json::array();
+    for (const auto& s : sc.sysctls) sysctls.push_back({{"name", s.name}, {"value", s.value}});
+    j["sysctls"] = sysctls;
+  }
+  SetIf(j, "fsGroupChangePolicy", sc.fs_group_change_policy);
+  if (sc.seccomp_profile) j["seccompProfile"] = SeccompJson(*sc.seccomp_profile);
+  return j;
+}
+
 json ContainerJson(const Container& c) {
   json j = {{"name", c.name}, {"imagePullPolicy", ToString(c.image_pull_policy)}};
   SetIf(j, "image", c.image);
@@ -115,7 +179,29 @@ json ContainerJson(const Container& c) {
     }
     j["volumeMounts"] = mounts;
   }
+  json resources = json::object();
+  if (!c.resources.limits.empty()) resources["limits"] = QuantitiesJson(c.resources.limits);
+  if (!c.resources.requests.empty()) resources["requests"] = QuantitiesJson(c.resources.requests);
+  j["resources"] = resources;  // upstream prints "resources: {}" for a container without any
+  if (c.security_context) j["securityContext"] = SecurityContextJson(*c.security_context);
+  if (c.stdin) j["stdin"] = true;
+  if (c.stdin_once) j["stdinOnce"] = true;
+  if (c.tty) j["tty"] = true;
+  j["terminationMessagePath"] = c.termination_message_path;
+  j["terminationMessagePolicy"] = ToString(c.termination_message_policy);
   return j;
+}
+
+// `overlay` written over `base`: objects merge key by key and arrays of equal length item by item, so
+// that the typed fields (defaulted, canonical) replace what was written and the rest is kept.
+void Merge(json& base, const json& overlay) {
+  if (base.is_object() && overlay.is_object()) {
+    for (const auto& [key, value] : overlay.items()) Merge(base[key], value);
+  } else if (base.is_array() && overlay.is_array() && base.size() == overlay.size()) {
+    for (size_t i = 0; i < base.size(); ++i) Merge(base[i], overlay[i]);
+  } else {
+    base = overlay;
+  }
 }
 
 json ContainersJson(const std::vector<Container>& containers) {
@@ -203,8 +289,51 @@ json ToJson(const Pod& pod) {
     s["volumes"] = volumes;
   }
   if (spec.host_network) s["hostNetwork"] = true;
+  if (spec.host_pid) s["hostPID"] = true;
+  if (spec.host_ipc) s["hostIPC"] = true;
+  if (spec.share_process_namespace) s["shareProcessNamespace"] = true;
   SetIf(s, "nodeName", spec.node_name);
-  return {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", ToJson(pod.metadata)}, {"spec", s}};
+  SetIf(s, "nodeSelector", spec.node_selector);
+  SetOptional(s, "activeDeadlineSeconds", spec.active_deadline_seconds);
+  s["dnsPolicy"] = ToString(spec.dns_policy);
+  if (spec.dns_config) {
+    json dns = json::object();
+    SetIf(dns, "nameservers", spec.dns_config->nameservers);
+    SetIf(dns, "searches", spec.dns_config->searches);
+    if (!spec.dns_config->options.empty()) {
+      json options = json::array();
+      for (const auto& o : spec.dns_config->options) {
+        json option = {{"name", o.name}};
+        SetOptional(option, "value", o.value);
+        options.push_back(option);
+      }
+      dns["options"] = options;
+    }
+    s["dnsConfig"] = dns;
+  }
+  SetIf(s, "hostname", spec.hostname);
+  SetIf(s, "subdomain", spec.subdomain);
+  if (!spec.host_aliases.empty()) {
+    json aliases = json::array();
+    for (const auto& a : spec.host_aliases) {
+      json alias = {{"ip", a.ip}};
+      SetIf(alias, "hostnames", a.hostnames);
+      aliases.push_back(alias);
+    }
+    s["hostAliases"] = aliases;
+  }
+  s["securityContext"] = PodSecurityContextJson(spec.security_context);
+  SetOptional(s, "priority", spec.priority);
+  SetIf(s, "priorityClassName", spec.priority_class_name);
+  if (!spec.readiness_gates.empty()) {
+    json gates = json::array();
+    for (const auto& type : spec.readiness_gates) gates.push_back({{"conditionType", type}});
+    s["readinessGates"] = gates;
+  }
+  json typed = {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", ToJson(pod.metadata)}, {"spec", s}};
+  json out = pod.source.is_object() ? pod.source : json::object();
+  Merge(out, typed);
+  return out;
 }
 
 json ToJson(const PodStatus& status) {

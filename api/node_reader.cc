@@ -11,10 +11,9 @@
 namespace kubenode::api {
 namespace {
 
-// What a scalar means to upstream's YAML 1.1 resolver (gopkg.in/yaml.v2, used by sigs.k8s.io/yaml).
-enum class ScalarKind { kNull, kBool, kInt, kFloat, kString };
-
 bool IsPlain(const YAML::Node& node) { return node.Tag() == "?"; }
+
+}  // namespace
 
 std::optional<bool> ResolveBool(const std::string& s) {
   static const std::set<std::string> kTrue = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"};
@@ -44,7 +43,6 @@ ScalarKind Classify(const YAML::Node& node) {
   return ScalarKind::kString;
 }
 
-}  // namespace
 
 std::string DescribeNode(const YAML::Node& node) {
   if (node.IsMap()) return "a mapping";
@@ -63,6 +61,8 @@ namespace {
 
 std::string Describe(const YAML::Node& node) { return DescribeNode(node); }
 
+}  // namespace
+
 std::optional<int64_t> ParseInt(std::string s) {
   std::erase(s, '_');
   bool negative = !s.empty() && s[0] == '-';
@@ -80,8 +80,6 @@ std::optional<int64_t> ParseInt(std::string s) {
   if (errno == ERANGE || end == s.c_str() || *end != '\0') return std::nullopt;
   return negative ? -v : v;
 }
-
-}  // namespace
 
 void NodeReader::Object(const YAML::Node& node, const std::string& path, std::initializer_list<Field> fields,
                         std::initializer_list<const char*> ignored) {
@@ -195,6 +193,17 @@ bool NodeReader::Time(const YAML::Node& node, const std::string& path, std::opti
     }
   }
   Error(path, "expected an RFC 3339 time, got " + Describe(node));
+  return false;
+}
+
+bool NodeReader::Quantity(const YAML::Node& node, const std::string& path, api::Quantity& out) {
+  if (node.IsScalar() && Classify(node) != ScalarKind::kBool) {
+    if (auto q = ParseQuantity(node.Scalar())) {
+      out = *q;
+      return true;
+    }
+  }
+  Error(path, "expected a quantity, got " + Describe(node));
   return false;
 }
 

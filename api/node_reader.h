@@ -15,6 +15,7 @@
 #include "api/field_errors.h"
 #include "api/field_lines.h"
 #include "api/meta.h"
+#include "api/quantity.h"
 
 namespace kubenode::api {
 
@@ -70,6 +71,13 @@ class NodeReader {
   bool Bool(const YAML::Node& node, const std::string& path, bool& out);
   bool IntOrString(const YAML::Node& node, const std::string& path, api::IntOrString& out);
   bool Time(const YAML::Node& node, const std::string& path, std::optional<api::Time>& out);
+  bool Quantity(const YAML::Node& node, const std::string& path, api::Quantity& out);
+  // Reads a value into a std::optional through `read` (one of the readers above).
+  template <typename T, typename Read>
+  void Optional(const YAML::Node& node, const std::string& path, std::optional<T>& out, Read read) {
+    T value{};
+    if ((this->*read)(node, path, value)) out = value;
+  }
   void StringList(const YAML::Node& node, const std::string& path, std::vector<std::string>& out);
   void StringMap(const YAML::Node& node, const std::string& path, Labels& out);
 
@@ -88,6 +96,12 @@ class NodeReader {
 // How a value is named in "expected X, got Y" messages: "a mapping", "a sequence", "integer 80",
 // "boolean true", or the quoted string.
 std::string DescribeNode(const YAML::Node& node);
+
+// What a scalar means to upstream's YAML 1.1 resolver (gopkg.in/yaml.v2, used by sigs.k8s.io/yaml).
+enum class ScalarKind { kNull, kBool, kInt, kFloat, kString };
+ScalarKind Classify(const YAML::Node& node);
+std::optional<bool> ResolveBool(const std::string& plain_scalar);
+std::optional<int64_t> ParseInt(std::string plain_scalar);  // for scalars Classify calls kInt
 
 // metadata, shared by every kind.
 void DecodeObjectMeta(NodeReader& reader, const YAML::Node& node, const std::string& path, ObjectMeta& meta);

@@ -195,10 +195,18 @@ std::set<std::string> ValidateVolumes(FieldErrors& errs, const std::vector<Volum
       for (const auto& msg : IsDNS1123Label(v.name)) errs.push_back(field::Invalid(path + ".name", v.name, msg));
       if (!names.insert(v.name).second) errs.push_back(field::Duplicate(path + ".name", v.name));
     }
-    if (!v.empty_dir && !v.host_path) {
+    std::vector<std::string> sources;
+    if (v.empty_dir) sources.push_back("emptyDir");
+    if (v.host_path) sources.push_back("hostPath");
+    for (size_t start = 0; start < v.other_source.size();) {
+      size_t comma = std::min(v.other_source.find(',', start), v.other_source.size());
+      sources.push_back(v.other_source.substr(start, comma - start));
+      start = comma + 1;
+    }
+    if (sources.empty()) {
       errs.push_back(field::Required(path, "must specify a volume type"));
-    } else if (v.empty_dir && v.host_path) {
-      errs.push_back(field::Forbidden(path + ".hostPath", "may not specify more than 1 volume type"));
+    } else if (sources.size() > 1) {
+      errs.push_back(field::Forbidden(path + "." + sources[1], "may not specify more than 1 volume type"));
     }
     if (v.empty_dir && !v.empty_dir->medium.empty() && v.empty_dir->medium != "Memory") {
       errs.push_back(field::NotSupported(path + ".emptyDir.medium", v.empty_dir->medium, {"", "Memory"}));

@@ -26,7 +26,9 @@ TEST(JsonTest, ReferencePodAsJson) {
   EXPECT_EQ(ToJson(ReferencePod()).dump(),
             R"({"apiVersion":"v1","kind":"Pod","metadata":{"creationTimestamp":null,"labels":{"app":"nginx"},)"
             R"("name":"nginx","namespace":"default"},"spec":{"containers":[{"image":"nginx:latest",)"
-            R"("imagePullPolicy":"Always","name":"nginx"}],"restartPolicy":"Always","terminationGracePeriodSeconds":30}})");
+            R"("imagePullPolicy":"Always","name":"nginx","resources":{},"terminationMessagePath":"/dev/termination-log",)"
+            R"("terminationMessagePolicy":"File"}],"dnsPolicy":"ClusterFirst","restartPolicy":"Always",)"
+            R"("securityContext":{},"terminationGracePeriodSeconds":30}})");
 }
 
 TEST(JsonTest, ReferencePodAsYaml) {
@@ -44,7 +46,12 @@ TEST(JsonTest, ReferencePodAsYaml) {
             "  - image: nginx:latest\n"
             "    imagePullPolicy: Always\n"
             "    name: nginx\n"
+            "    resources: {}\n"
+            "    terminationMessagePath: /dev/termination-log\n"
+            "    terminationMessagePolicy: File\n"
+            "  dnsPolicy: ClusterFirst\n"
             "  restartPolicy: Always\n"
+            "  securityContext: {}\n"
             "  terminationGracePeriodSeconds: 30\n");
 }
 
