@@ -1,13 +1,10 @@
 #include "kubelet/prober/http_probe.h"
 
-#include <poll.h>
-#include <sys/socket.h>
-
 #include <cctype>
 #include <charconv>
-#include <cerrno>
 #include <optional>
 
+#include "kubelet/prober/conn.h"
 #include "kubelet/prober/dial.h"
 #include "kubelet/prober/http_response.h"
 #include "kubelet/prober/port.h"
@@ -18,7 +15,6 @@ namespace {
 
 constexpr int kMaxRedirects = 10;
 constexpr size_t kMaxHeadBytes = 1 << 20;
-constexpr char kClientTimeout[] = "context deadline exceeded (Client.Timeout exceeded while awaiting headers)";
 
 std::string ToLower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -37,68 +33,18 @@ struct Response {
   std::string body;
 };
 
-// Reads from a non-blocking socket until the deadline.
+// Reads from the connection until the deadline.
 class Reader {
  public:
-  Reader(int fd, Deadline deadline) : fd_(fd), deadline_(deadline) {}
+  Reader(Conn& conn, Deadline deadline) : conn_(conn), deadline_(deadline) {}
 
   // Appends what arrives to `buffer`. Returns false with `error` set on EOF/timeout/error.
-  bool ReadMore(std::string& buffer, std::string& error) {
-    char chunk[4096];
-    while (true) {
-      ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-      if (n > 0) {
-        buffer.append(chunk, static_cast<size_t>(n));
-        return true;
-      }
-      if (n == 0) {
-        error = "EOF";
-        return false;
-      }
-      const int recv_err = errno;
-      if (recv_err == EINTR) continue;
-      if (recv_err != EAGAIN && recv_err != EWOULDBLOCK) {
-        error = "read: " + ErrnoText(recv_err);
-        return false;
-      }
-      pollfd pfd{fd_, POLLIN, 0};
-      int ready = ::poll(&pfd, 1, MillisUntil(deadline_));
-      const int poll_err = errno;
-      if (ready == 0) {
-        error = kClientTimeout;
-        return false;
-      }
-      if (ready < 0 && poll_err != EINTR) {
-        error = "poll: " + ErrnoText(poll_err);
-        return false;
-      }
-    }
-  }
+  bool ReadMore(std::string& buffer, std::string& error) { return conn_.ReadSome(buffer, error, deadline_); }
 
  private:
-  int fd_;
+  Conn& conn_;
   Deadline deadline_;
 };
-
-Status SendAll(int fd, const std::string& data, Deadline deadline) {
-  size_t sent = 0;
-  while (sent < data.size()) {
-    ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<size_t>(n);
-      continue;
-    }
-    const int send_err = errno;
-    if (n < 0 && send_err == EINTR) continue;
-    if (n < 0 && send_err != EAGAIN && send_err != EWOULDBLOCK) return Status::Error("write: " + ErrnoText(send_err));
-    pollfd pfd{fd, POLLOUT, 0};
-    const int ready = ::poll(&pfd, 1, MillisUntil(deadline));
-    const int poll_err = errno;
-    if (ready == 0) return Status::Error(kClientTimeout);
-    if (ready < 0 && poll_err != EINTR) return Status::Error("poll: " + ErrnoText(poll_err));
-  }
-  return {};
-}
 
 bool HasNoBody(int code) { return (code >= 100 && code < 200) || code == 204 || code == 304; }
 
@@ -147,9 +93,13 @@ Result<Response> RoundTrip(const HttpProbeRequest& request, Deadline deadline) {
     if (std::chrono::steady_clock::now() >= deadline) return Status::Error(kClientTimeout);
     return socket.status();
   }
-  if (Status sent = SendAll(socket->fd(), SerializeRequest(request), deadline); !sent.ok()) return sent;
+  Conn conn(std::move(socket).value());
+  if (request.scheme == "https") {
+    if (Status tls = conn.StartTls(request.host, deadline); !tls.ok()) return tls;
+  }
+  if (Status sent = conn.WriteAll(SerializeRequest(request), deadline); !sent.ok()) return sent;
 
-  Reader reader(socket->fd(), deadline);
+  Reader reader(conn, deadline);
   std::string buffer;
   std::string error;
   while (true) {
@@ -211,7 +161,7 @@ std::optional<HttpProbeRequest> Redirected(const HttpProbeRequest& from, const s
     dir.erase(dir.rfind('/') + 1);
     next.target = TargetFor(dir + rest);
   }
-  if (next.scheme != "http") return std::nullopt;
+  if (next.scheme != "http" && next.scheme != "https") return std::nullopt;
   return next;
 }
 
@@ -260,8 +210,8 @@ std::string SerializeRequest(const HttpProbeRequest& request) {
 }
 
 Result<ProbeOutcome> HttpProbe(const HttpProbeRequest& request, std::chrono::milliseconds timeout) {
-  if (request.scheme != "http") {
-    return Status::Error("HTTPS probes are not supported by kubenode: " + request.Url());
+  if (request.scheme != "http" && request.scheme != "https") {
+    return Status::Error("unsupported probe scheme \"" + request.scheme + "\": " + request.Url());
   }
   const Deadline deadline = std::chrono::steady_clock::now() + timeout;
   HttpProbeRequest current = request;

@@ -5,7 +5,7 @@
 //  - redirects to the same host are followed (at most 10); a redirect elsewhere is not followed and counts
 //    as success with a warning ("Probe terminated redirects"), as upstream.
 //  - the timeout covers connect, request and response, like Go's http.Client.Timeout.
-//  - HTTPS is not supported: the probe errors (its run is thrown away, so a liveness probe never kills).
+//  - scheme HTTPS: TLS without certificate verification, as upstream (conn.h).
 #pragma once
 
 #include <chrono>

@@ -9,12 +9,18 @@
 #   build-image.sh build NAME OUTDIR    builds the OCI layout of NAME into OUTDIR (must not exist)
 #   build-image.sh cached NAME          prints the path of a cached OCI layout of NAME, building it
 #                                       first if the cache has none for the current inputs
+#   build-image.sh list-control-plane   the control-plane images (etcd, kube-apiserver,
+#                                       kube-controller-manager, kube-scheduler): built only on demand
+#                                       by the tests that run them, never by env.sh up
+#   build-image.sh push NAME REGISTRY   copies the cached layout of NAME to REGISTRY/REPO:TAG (skopeo)
 # The OCI layout's index.json names the manifest with the image's tag, so copy it with e.g.
 #   skopeo copy oci:LAYOUT:TAG docker://127.0.0.1:5000/library/NAME:TAG
 #
 # Environment:
 #   KUBENODE_IMAGE_CACHE   cache directory (default /var/cache/kubenode-test-images); entries are
 #                          NAME-<sha256 of the inputs>, so a changed input builds a new entry.
+#   KUBENODE_K8S_DIR       where the control-plane images take kube-*.gz and SHA256SUMS from
+#                          (default <repo>/../shared/k8s); nothing is ever downloaded.
 #
 # Each image is a small spec: spec_NAME sets the config (repo, tag, Entrypoint/Cmd, Env, ports),
 # inputs_NAME lists the host files it copies (they key the cache) and populate_NAME ROOTFS fills
@@ -24,6 +30,9 @@ umask 022
 
 HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 IMAGES=(pause nginx busybox)
+# Large (~100 MB each): not in IMAGES, so `env.sh up` never builds or pushes them.
+CONTROL_PLANE_IMAGES=(etcd kube-apiserver kube-controller-manager kube-scheduler)
+K8S_DIR=${KUBENODE_K8S_DIR:-$HARNESS_DIR/../../../shared/k8s}
 STD_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 die() { echo "build-image.sh: $*" >&2; exit 1; }
@@ -163,6 +172,78 @@ populate_busybox() {
   write_users "$root"
 }
 
+# ---------------------------------------------------------------------------------------------
+# Control-plane images under kubeadm v1.28's names (registry.k8s.io/etcd:3.5.9-0,
+# registry.k8s.io/kube-*:v1.28.7), so that kubeadm's manifests run unchanged: containerd sends
+# registry.k8s.io to the local registry like every other registry. The etcd inside is Debian's
+# etcd-server (3.4), which takes every flag kubeadm v1.28 passes; the kube-* binaries are the static
+# v1.28.7 builds of KUBENODE_K8S_DIR, checked against its SHA256SUMS.
+
+spec_etcd() {
+  IMG_REPO=etcd IMG_TAG=3.5.9-0
+  IMG_ENTRYPOINT=() IMG_CMD=(/usr/local/bin/etcd) IMG_ENV=("PATH=$STD_PATH") IMG_PORTS=(2379/tcp 2380/tcp)
+  IMG_STOPSIGNAL=""
+}
+etcd_bins() {
+  local b
+  for b in etcd etcdctl; do
+    [[ -x /usr/bin/$b ]] || die "/usr/bin/$b not found (install etcd-server etcd-client)"
+    echo "/usr/bin/$b"
+  done
+}
+etcd_libs() {
+  etcd_bins | xargs ldd 2>/dev/null | awk '/=> \//{print $3} /^[[:space:]]*\/[^ ]*ld-linux/{print $1}' | sort -u
+}
+inputs_etcd() { etcd_bins; etcd_libs; }
+populate_etcd() {
+  local root=$1 f
+  for f in $(etcd_bins); do install -D -m 0755 "$f" "$root/usr/local/bin/${f##*/}"; done
+  for f in $(etcd_libs); do install -D -m 0755 "$(readlink -f "$f")" "$root$f"; done
+  mkdir -p "$root/var/lib/etcd"
+  write_users "$root"
+}
+
+k8s_gz() {
+  [[ -f $K8S_DIR/$1.gz && -f $K8S_DIR/SHA256SUMS ]] ||
+    die "$K8S_DIR/$1.gz or SHA256SUMS missing (set KUBENODE_K8S_DIR to the directory of the v1.28.7 binaries)"
+  echo "$K8S_DIR/$1.gz"
+}
+spec_k8s() {
+  IMG_REPO=$1 IMG_TAG=v1.28.7
+  IMG_ENTRYPOINT=("/usr/local/bin/$1") IMG_CMD=() IMG_ENV=("PATH=$STD_PATH") IMG_PORTS=() IMG_STOPSIGNAL=""
+}
+inputs_k8s() { k8s_gz "$1"; echo "$K8S_DIR/SHA256SUMS"; }
+populate_k8s() {
+  local name=$1 root=$2 want got
+  mkdir -p "$root/usr/local/bin"
+  gunzip -c "$(k8s_gz "$name")" > "$root/usr/local/bin/$name"
+  chmod 0755 "$root/usr/local/bin/$name"
+  want=$(awk -v n="$name" '$2 == n {print $1}' "$K8S_DIR/SHA256SUMS")
+  got=$(sha256sum < "$root/usr/local/bin/$name" | cut -d' ' -f1)
+  [[ -n $want && $want == "$got" ]] || die "$name from $K8S_DIR does not match its SHA256SUMS entry"
+  write_users "$root"
+}
+spec_kube-apiserver() { spec_k8s kube-apiserver; }
+inputs_kube-apiserver() { inputs_k8s kube-apiserver; }
+populate_kube-apiserver() { populate_k8s kube-apiserver "$1"; }
+spec_kube-controller-manager() { spec_k8s kube-controller-manager; }
+inputs_kube-controller-manager() { inputs_k8s kube-controller-manager; }
+populate_kube-controller-manager() { populate_k8s kube-controller-manager "$1"; }
+spec_kube-scheduler() { spec_k8s kube-scheduler; }
+inputs_kube-scheduler() { inputs_k8s kube-scheduler; }
+populate_kube-scheduler() { populate_k8s kube-scheduler "$1"; }
+
+# push NAME REGISTRY: the cached layout of NAME to REGISTRY/REPO:TAG (plain HTTP, a local registry).
+push_image() {
+  local name=$1 registry=$2 layout ref
+  layout=$(cached_image "$name")
+  "spec_$name"
+  ref="$IMG_REPO:$IMG_TAG"
+  skopeo --insecure-policy copy -q --dest-tls-verify=false "oci:$layout:$IMG_TAG" "docker://$registry/$ref" >&2 ||
+    die "skopeo copy of $name to $registry/$ref failed"
+  echo "$registry/$ref"
+}
+
 # Files every image gets: the mount points a runtime expects and an empty /tmp.
 populate_common() {
   local root=$1
@@ -182,8 +263,8 @@ write_users() {
 
 known_image() {
   local n
-  for n in "${IMAGES[@]}"; do [[ $n == "$1" ]] && return 0; done
-  die "unknown image '$1' (known: ${IMAGES[*]})"
+  for n in "${IMAGES[@]}" "${CONTROL_PLANE_IMAGES[@]}"; do [[ $n == "$1" ]] && return 0; done
+  die "unknown image '$1' (known: ${IMAGES[*]} ${CONTROL_PLANE_IMAGES[*]})"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -288,7 +369,9 @@ main() {
     ref) (($# == 2)) || die "usage: $0 ref NAME"; known_image "$2"; "spec_$2"; echo "$IMG_REPO:$IMG_TAG" ;;
     build) (($# == 3)) || die "usage: $0 build NAME OUTDIR"; build_image "$2" "$3" ;;
     cached) (($# == 2)) || die "usage: $0 cached NAME"; cached_image "$2" ;;
-    *) die "usage: $0 list | ref NAME | build NAME OUTDIR | cached NAME" ;;
+    list-control-plane) printf '%s\n' "${CONTROL_PLANE_IMAGES[@]}" ;;
+    push) (($# == 3)) || die "usage: $0 push NAME REGISTRY"; push_image "$2" "$3" ;;
+    *) die "usage: $0 list | list-control-plane | ref NAME | build NAME OUTDIR | cached NAME | push NAME REGISTRY" ;;
   esac
 }
 

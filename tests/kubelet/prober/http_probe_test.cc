@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "test_server.h"
+#include "tls_test_server.h"
 
 namespace kubenode::kubelet::prober {
 namespace {
 
 using testing::TestServer;
+using testing::TlsTestServer;
 
 HttpProbeRequest Request(int port, std::string path = "/healthz") {
   api::HTTPGetAction action;
@@ -190,12 +192,58 @@ TEST(HttpProbeTest, BadContentLengthIsFailure) {
   EXPECT_NE(outcome->output.find("bad Content-Length \"12abc\""), std::string::npos) << outcome->output;
 }
 
-TEST(HttpProbeTest, HttpsIsAnErrorNotAFailure) {
-  HttpProbeRequest request = Request(8443);
+HttpProbeRequest HttpsRequest(int port, std::string path = "/healthz") {
+  HttpProbeRequest request = Request(port, std::move(path));
   request.scheme = "https";
+  return request;
+}
+
+// Upstream's probes speak TLS without verifying the certificate: kubeadm's control-plane pods probe
+// their own self-signed serving certificates this way.
+TEST(HttpsProbeTest, Status200OverTlsIsSuccessWithTheBody) {
+  TlsTestServer server([](const std::string&) { return TestServer::Response(200, "ok"); });
+  Result<ProbeOutcome> outcome = HttpProbe(HttpsRequest(server.port(), "/livez"), std::chrono::seconds(5));
+  ASSERT_TRUE(outcome.ok()) << outcome.status().message();
+  EXPECT_EQ(outcome->result, Outcome::kSuccess) << outcome->output;
+  EXPECT_EQ(outcome->output, "ok");
+  ASSERT_EQ(server.requests().size(), 1u);
+  const std::string request = server.requests()[0];
+  EXPECT_EQ(request.rfind("GET /livez HTTP/1.1\r\n", 0), 0u) << request;
+  EXPECT_NE(request.find("\r\nUser-Agent: kube-probe/1.28\r\n"), std::string::npos) << request;
+}
+
+TEST(HttpsProbeTest, Status500OverTlsIsFailure) {
+  TlsTestServer server([](const std::string&) { return TestServer::Response(500, "[-]etcd failed"); });
+  Result<ProbeOutcome> outcome = HttpProbe(HttpsRequest(server.port(), "/readyz"), std::chrono::seconds(5));
+  ASSERT_TRUE(outcome.ok()) << outcome.status().message();
+  EXPECT_EQ(outcome->result, Outcome::kFailure);
+  EXPECT_EQ(outcome->output, "HTTP probe failed with statuscode: 500");
+}
+
+TEST(HttpsProbeTest, PlainHttpServerFailsTheHandshake) {
+  TestServer server([](const std::string&) { return TestServer::Response(200, "ok"); });
+  Result<ProbeOutcome> outcome = HttpProbe(HttpsRequest(server.port()), std::chrono::seconds(5));
+  ASSERT_TRUE(outcome.ok()) << outcome.status().message();
+  EXPECT_EQ(outcome->result, Outcome::kFailure);
+  const std::string prefix = "Get \"https://127.0.0.1:" + std::to_string(server.port()) + "/healthz\": tls: ";
+  EXPECT_EQ(outcome->output.rfind(prefix, 0), 0u) << outcome->output;
+}
+
+TEST(HttpsProbeTest, ConnectionRefusedReadsLikeGo) {
+  const int port = TestServer::ClosedPort();
+  Result<ProbeOutcome> outcome = HttpProbe(HttpsRequest(port), std::chrono::seconds(5));
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome->result, Outcome::kFailure);
+  EXPECT_EQ(outcome->output, "Get \"https://127.0.0.1:" + std::to_string(port) +
+                                 "/healthz\": dial tcp 127.0.0.1:" + std::to_string(port) +
+                                 ": connect: connection refused");
+}
+
+TEST(HttpProbeTest, UnknownSchemeIsAnError) {
+  HttpProbeRequest request = Request(8443);
+  request.scheme = "gopher";
   Result<ProbeOutcome> outcome = HttpProbe(request, std::chrono::seconds(1));
   ASSERT_FALSE(outcome.ok());
-  EXPECT_EQ(outcome.status().message(), "HTTPS probes are not supported by kubenode: https://127.0.0.1:8443/healthz");
 }
 
 }  // namespace
