@@ -1,0 +1,124 @@
+// kubenode as a node of a real v1.28 cluster (../shared/k8s): it registers Ready with upstream's node
+// status, keeps its Lease, runs a pod the real scheduler binds to it, reports the pod's status, and
+// finishes `kubectl delete pod` within the grace period. Real containerd from the harness, real kubectl.
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/control_plane.h"
+#include "tests/support/daemon_fixture.h"
+
+namespace kubenode::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kNode[] = "kubenode-api-1";
+
+class ApiModeTest : public DaemonFixture {
+ protected:
+  static void SetUpTestSuite() {
+    control_plane_ = new ControlPlane();
+    if (!control_plane_->ok()) return;
+    CommandResult made = RunCommand("bash " + K8sBinariesDir() + "/node-kubeconfig.sh " + control_plane_->dir() + " " +
+                                    kNode + " 2>&1");
+    if (made.exit_code != 0) ADD_FAILURE() << "node-kubeconfig.sh: " << made.output;
+  }
+  static void TearDownTestSuite() {
+    if (control_plane_ != nullptr && control_plane_->ok()) control_plane_->Kubectl(std::string("delete node ") + kNode);
+    delete control_plane_;
+    control_plane_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(control_plane_->ok());
+    DaemonFixture::SetUp();
+  }
+  std::vector<std::string> DaemonFlags() const override {
+    return {"--no-proxy", "--hostname-override", kNode, "--kubeconfig",
+            control_plane_->dir() + "/node-" + kNode + ".kubeconfig"};
+  }
+
+  json KubectlJson(const std::string& args) {
+    CommandResult r = control_plane_->Kubectl(args + " -o json");
+    if (r.exit_code != 0) return nullptr;
+    return json::parse(r.output, nullptr, false);
+  }
+  static std::string Condition(const json& object, const std::string& type) {
+    if (!object.is_object() || !object["status"].contains("conditions")) return "";
+    for (const json& c : object["status"]["conditions"]) {
+      if (c.value("type", "") == type) return c.value("status", "");
+    }
+    return "";
+  }
+
+  static ControlPlane* control_plane_;
+};
+
+ControlPlane* ApiModeTest::control_plane_ = nullptr;
+
+TEST_F(ApiModeTest, NodeRegistersReadyRunsAScheduledPodAndDeletesIt) {
+  json node;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        node = KubectlJson(std::string("get node ") + kNode);
+        return Condition(node, "Ready") == "True";
+      },
+      60s, 500ms))
+      << node.dump(1);
+  EXPECT_EQ(node["metadata"]["labels"]["kubernetes.io/hostname"], kNode);
+  EXPECT_EQ(node["status"]["nodeInfo"]["kubeletVersion"].get<std::string>().rfind("v1.28.7-kubenode.", 0), 0u);
+  EXPECT_EQ(node["status"]["nodeInfo"]["containerRuntimeVersion"].get<std::string>().rfind("containerd://", 0), 0u);
+  EXPECT_EQ(node["status"]["addresses"][0]["type"], "InternalIP");
+  EXPECT_EQ(node["status"]["capacity"]["pods"], "110");
+  CommandResult wide = control_plane_->Kubectl("get nodes -o wide");
+  EXPECT_NE(wide.output.find(kNode), std::string::npos) << wide.output;
+  EXPECT_NE(wide.output.find("Ready"), std::string::npos) << wide.output;
+
+  // The Lease is renewed every 10 s.
+  json lease = KubectlJson(std::string("-n kube-node-lease get lease ") + kNode);
+  ASSERT_TRUE(lease.is_object());
+  const std::string first_renew = lease["spec"]["renewTime"];
+  EXPECT_EQ(lease["spec"]["leaseDurationSeconds"], 40);
+  EXPECT_TRUE(Eventually(
+      [&] {
+        json now = KubectlJson(std::string("-n kube-node-lease get lease ") + kNode);
+        return now.is_object() && now["spec"]["renewTime"] != first_renew;
+      },
+      30s, 1s));
+
+  // A pod for the scheduler (no nodeName): it lands here, runs, and its status reaches the API.
+  for (int i = 0; i < 60 && control_plane_->Kubectl("get serviceaccount default").exit_code != 0; ++i) sleep(1);
+  const std::string manifest = control_plane_->dir() + "/sleeper.yaml";
+  std::ofstream(manifest) << "apiVersion: v1\nkind: Pod\nmetadata: {name: sleeper, labels: {app: sleeper}}\n"
+                             "spec:\n  automountServiceAccountToken: false\n  terminationGracePeriodSeconds: 5\n"
+                             "  containers:\n  - name: main\n    image: busybox:latest\n"
+                             "    command: [sh, -c, 'trap \"exit 0\" TERM; while true; do sleep 1; done']\n";
+  CommandResult apply = control_plane_->Kubectl("apply -f " + manifest);
+  ASSERT_EQ(apply.exit_code, 0) << apply.output;
+  json pod;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        pod = KubectlJson("get pod sleeper");
+        return pod.is_object() && pod["status"].value("phase", "") == "Running" && Condition(pod, "Ready") == "True";
+      },
+      kPodTimeout, 1s))
+      << pod.dump(1);
+  EXPECT_EQ(pod["spec"]["nodeName"], kNode);
+  EXPECT_FALSE(pod["status"].value("podIP", "").empty());
+  EXPECT_EQ(pod["status"]["containerStatuses"][0]["containerID"].get<std::string>().rfind("containerd://", 0), 0u);
+  EXPECT_EQ(pod["status"]["containerStatuses"][0]["restartCount"], 0);
+  // kubenode's own CLI sees the same pod.
+  EXPECT_NE(Cli("get pods").output.find("sleeper"), std::string::npos);
+
+  // kubectl delete returns within the grace period (5 s) plus the node's reaction time, and the pod is gone.
+  const auto started = std::chrono::steady_clock::now();
+  CommandResult del = control_plane_->Kubectl("delete pod sleeper --timeout=60s");
+  ASSERT_EQ(del.exit_code, 0) << del.output;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
+  EXPECT_NE(control_plane_->Kubectl("get pod sleeper").output.find("NotFound"), std::string::npos);
+  EXPECT_TRUE(Eventually([&] { return Cli("get pods").output.find("sleeper") == std::string::npos; }, 30s, 500ms));
+}
+
+}  // namespace
+}  // namespace kubenode::testing
