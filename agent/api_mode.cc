@@ -52,10 +52,16 @@ Status StartApiMode(Daemon::Parts& p) {
   };
   p.node_reporter = std::make_unique<kubelet::NodeStatusReporter>(*p.api, p.clock, facts, refresh);
   p.node_reporter->Start();
+
+  if (p.tracker) {
+    p.api_proxy = std::make_unique<ApiProxySource>(*p.api, *p.tracker, *p.tracker);
+    p.api_proxy->Start();
+  }
   return Status();
 }
 
 void StopApiMode(Daemon::Parts& p) {
+  if (p.api_proxy) p.api_proxy->Stop();
   if (p.node_reporter) p.node_reporter->Stop();
   if (p.api_status) p.api_status->Stop();
 }

@@ -107,21 +107,25 @@ Status Daemon::Start() {
   }
 
   if (options_.run_proxy) {
-    std::error_code ec;
-    std::filesystem::create_directories(options_.state_dir, ec);
-    p.allocation_store =
-        std::make_unique<proxy::FileAllocationStore>(options_.state_dir + "/service-allocations.json");
-    auto allocator = proxy::ServiceAllocator::Create(
-        p.allocation_store.get(), {.cluster_ip_range = options_.service_cluster_ip_range,
-                                   .node_port_range = options_.service_node_port_range,
-                                   .clock = &p.clock});
-    if (!allocator.ok()) return allocator.status().WithContext("proxy");
-    p.allocator = std::move(*allocator);
-    // A broken state file never stops the agent (the store recovered what it could): say what happened.
-    for (const std::string& problem : p.allocation_store->problems()) {
-      log->error("service allocations: {}", problem);
-      p.events.Event({"Node", "", options_.kubelet.node_name, "", ""}, kubelet::EventType::kWarning,
-                     "ServiceAllocationsRecovered", problem);
+    // In API-server mode ClusterIPs, NodePorts and endpoints are the control plane's (agent/api_proxy_source.h).
+    const bool api_mode = !options_.kubeconfig.empty();
+    if (!api_mode) {
+      std::error_code ec;
+      std::filesystem::create_directories(options_.state_dir, ec);
+      p.allocation_store =
+          std::make_unique<proxy::FileAllocationStore>(options_.state_dir + "/service-allocations.json");
+      auto allocator = proxy::ServiceAllocator::Create(
+          p.allocation_store.get(), {.cluster_ip_range = options_.service_cluster_ip_range,
+                                     .node_port_range = options_.service_node_port_range,
+                                     .clock = &p.clock});
+      if (!allocator.ok()) return allocator.status().WithContext("proxy");
+      p.allocator = std::move(*allocator);
+      // A broken state file never stops the agent (the store recovered what it could): say what happened.
+      for (const std::string& problem : p.allocation_store->problems()) {
+        log->error("service allocations: {}", problem);
+        p.events.Event({"Node", "", options_.kubelet.node_name, "", ""}, kubelet::EventType::kWarning,
+                       "ServiceAllocationsRecovered", problem);
+      }
     }
 
     const proxy::PlannerConfig planner{.pod_cidr = options_.cluster_cidr,
@@ -143,26 +147,28 @@ Status Daemon::Start() {
     p.tracker = std::make_unique<proxy::ServiceChangeTracker>(options_.kubelet.node_name, [&p] {
       if (p.proxy_runner) p.proxy_runner->Trigger();
     });
-    // Services go registry -> slices -> tracker: a Service's endpoints are computed and handed to the tracker
-    // before the Service itself, so no snapshot sees it without them.
-    p.slices = std::make_unique<proxy::EndpointSliceSync>(
-        p.tracker.get(), proxy::EndpointSliceBuilderOptions{.node_name = options_.kubelet.node_name}, p.tracker.get());
-    p.registry = std::make_unique<proxy::ServiceRegistry>(p.allocator.get(), p.slices.get(), &p.clock);
-    p.services = std::make_unique<ManifestServices>(*p.registry, p.events);
     p.proxy_runner = std::make_unique<ProxyRunner>(
         *p.tracker, *p.proxier,
         ProxyRunnerOptions{.min_sync_period = options_.proxy_min_sync_period, .sync_period = options_.proxy_sync_period});
 
-    // A delivery's Services and the endpoints computed for each reach the proxy as one step (a tracker
-    // batch); each Service's slices are computed as it is applied (EndpointSliceSync), not afterwards.
-    p.kubelet.SetManifestSink([&p](const std::vector<kubelet::ManifestFile>& files) {
-      proxy::ServiceChangeTracker::Batch batch(*p.tracker);
-      p.services->OnManifests(files);
-    });
-    p.kubelet.AddStatusListener([&p](const std::vector<kubelet::PodWithStatus>& pods) {
-      proxy::ServiceChangeTracker::Batch batch(*p.tracker);
-      p.SetPods(pods);
-    });
+    if (!api_mode) {
+      // Services go registry -> slices -> tracker: a Service's endpoints are computed and handed to the tracker
+      // before the Service itself, so no snapshot sees it without them.
+      p.slices = std::make_unique<proxy::EndpointSliceSync>(
+          p.tracker.get(), proxy::EndpointSliceBuilderOptions{.node_name = options_.kubelet.node_name}, p.tracker.get());
+      p.registry = std::make_unique<proxy::ServiceRegistry>(p.allocator.get(), p.slices.get(), &p.clock);
+      p.services = std::make_unique<ManifestServices>(*p.registry, p.events);
+      // A delivery's Services and the endpoints computed for each reach the proxy as one step (a tracker
+      // batch); each Service's slices are computed as it is applied (EndpointSliceSync), not afterwards.
+      p.kubelet.SetManifestSink([&p](const std::vector<kubelet::ManifestFile>& files) {
+        proxy::ServiceChangeTracker::Batch batch(*p.tracker);
+        p.services->OnManifests(files);
+      });
+      p.kubelet.AddStatusListener([&p](const std::vector<kubelet::PodWithStatus>& pods) {
+        proxy::ServiceChangeTracker::Batch batch(*p.tracker);
+        p.SetPods(pods);
+      });
+    }
   }
   // The first pod sync: every source listed its pods and each pod has a status (or 10 s passed). Then the
   // proxy may compute endpoints, and READY=1 waits for it.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/daemon.h"
+#include "agent/api_proxy_source.h"
 #include "agent/local_api.h"
 #include "agent/manifest_services.h"
 #include "agent/proxy_runner.h"
@@ -65,6 +66,7 @@ struct Daemon::Parts {
   std::unique_ptr<apiclient::ApiClient> api;
   std::unique_ptr<kubelet::ApiStatusSyncer> api_status;
   std::unique_ptr<kubelet::NodeStatusReporter> node_reporter;
+  std::unique_ptr<ApiProxySource> api_proxy;  // also null with --no-proxy
 
   LocalApiServer local_api;
   std::unique_ptr<systemd::Watchdog> watchdog;  // only under systemd's WatchdogSec=

@@ -8,6 +8,7 @@
 
 #include "tests/support/control_plane.h"
 #include "tests/support/daemon_fixture.h"
+#include "tests/support/reference_manifests.h"
 
 namespace kubenode::testing {
 namespace {
@@ -118,6 +119,60 @@ TEST_F(ApiModeTest, NodeRegistersReadyRunsAScheduledPodAndDeletesIt) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
   EXPECT_NE(control_plane_->Kubectl("get pod sleeper").output.find("NotFound"), std::string::npos);
   EXPECT_TRUE(Eventually([&] { return Cli("get pods").output.find("sleeper") == std::string::npos; }, 30s, 500ms));
+}
+
+}  // namespace
+}  // namespace kubenode::testing
+
+namespace kubenode::testing {
+namespace {
+
+// The reference scenario through the API server: kubectl applies nginx.yaml and service.yaml verbatim; the
+// scheduler binds the pod here; the proxy programs the apiserver-allocated ClusterIP and NodePort 30001
+// with the endpoints the control plane's EndpointSlice controller derives from the status kubenode reports.
+class ApiModeReferenceTest : public ApiModeTest {
+ protected:
+  std::vector<std::string> DaemonFlags() const override {
+    return {"--cluster-cidr", RequiredEnv("KUBENODE_POD_SUBNET"), "--hostname-override", kNode, "--kubeconfig",
+            control_plane_->dir() + "/node-" + kNode + ".kubeconfig"};
+  }
+  void TearDown() override {
+    DaemonFixture::TearDown();
+    RunCommand(std::string(KUBENODE_BINARY) + " run --cleanup");  // the proxy leaves its table, as kube-proxy
+  }
+};
+
+TEST_F(ApiModeReferenceTest, NginxThroughNodePortAndClusterIP) {
+  ASSERT_TRUE(Eventually([&] { return Condition(KubectlJson(std::string("get node ") + kNode), "Ready") == "True"; },
+                         60s, 500ms));
+  for (int i = 0; i < 60 && control_plane_->Kubectl("get serviceaccount default").exit_code != 0; ++i) sleep(1);
+  const std::string pod_file = control_plane_->dir() + "/nginx.yaml";
+  const std::string service_file = control_plane_->dir() + "/service.yaml";
+  std::ofstream(pod_file) << kReferencePod;
+  std::ofstream(service_file) << kReferenceService;
+  CommandResult apply = control_plane_->Kubectl("apply -f " + pod_file + " -f " + service_file);
+  ASSERT_EQ(apply.exit_code, 0) << apply.output;
+  json pod;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        pod = KubectlJson("get pod nginx");
+        return pod.is_object() && Condition(pod, "Ready") == "True";
+      },
+      kPodTimeout, 1s))
+      << pod.dump(1) << "\n" << control_plane_->Kubectl("get events").output;
+  json service = KubectlJson("get service hello-service");
+  ASSERT_TRUE(service.is_object());
+  const std::string cluster_ip = service["spec"]["clusterIP"];
+  auto curl = [](const std::string& url) { return RunCommand("curl -sS --max-time 5 " + url + " 2>&1").output; };
+  std::string page;
+  EXPECT_TRUE(Eventually([&] { return (page = curl("http://127.0.0.1:30001/")).find("Welcome to nginx") != std::string::npos; },
+                         60s, 500ms))
+      << page;
+  EXPECT_TRUE(Eventually([&] { return (page = curl("http://" + cluster_ip + "/")).find("Welcome to nginx") != std::string::npos; },
+                         30s, 500ms))
+      << page;
+  CommandResult events = control_plane_->Kubectl("get events");
+  EXPECT_NE(events.output.find("Scheduled"), std::string::npos) << events.output;
 }
 
 }  // namespace
