@@ -6,9 +6,9 @@ namespace kubenode::kubelet {
 namespace {
 
 constexpr size_t kSysctlMaxLength = 253;
-// A sysctl name or pattern: segments of [a-z0-9] with inner '-' / '_', separated by '.' or '/', and a
-// trailing '*' for a prefix pattern (upstream policy validation IsValidSysctlPattern).
-constexpr char kSysctlPatternFmt[] = R"(([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\./])*([a-z0-9]([-_a-z0-9]*[a-z0-9])?|\*))";
+// A sysctl name or pattern: segments of [a-z0-9] with inner '-' / '_', separated by '.' or '/'; the last
+// may end in '*' for a prefix pattern ("kernel.msg*", "net.*"), as upstream's IsValidSysctlPattern.
+constexpr char kSysctlPatternFmt[] = R"(([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\./])*([a-z0-9][-_a-z0-9]*)?[a-z0-9*])";
 
 bool IsValidSysctlPattern(const std::string& pattern) {
   static const std::regex re(std::string("^") + kSysctlPatternFmt + "$");

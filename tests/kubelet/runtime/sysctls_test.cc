@@ -67,6 +67,13 @@ TEST(SysctlsTest, AllowlistRefusesMalformedAndNodeWidePatterns) {
   ASSERT_FALSE(malformed.ok());
   EXPECT_NE(malformed.status().message().find("must have at most 253 characters and match regex"), std::string::npos);
   EXPECT_TRUE(SysctlAllowlist::Create({"kernel.msgmax", "kernel.sem", "fs.mqueue.*", "net.*"}).ok());
+  EXPECT_FALSE(SysctlAllowlist::Create({"net.*.x"}).ok());  // '*' only ends a pattern
+}
+
+TEST(SysctlsTest, PatternEndingInsideASegmentAllowsThatPrefix) {
+  const auto list = List({"kernel.msg*"});  // the example of upstream's documentation
+  EXPECT_TRUE(list.Admit(PodWithSysctls({{"kernel.msgmax", "65536"}})).admit);
+  EXPECT_FALSE(list.Admit(PodWithSysctls({{"kernel.sem", "250 32000 32 128"}})).admit);
 }
 
 TEST(SysctlsTest, NamespacesOfSysctls) {
