@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "base/log.h"
+#include "kubelet/runtime/sysctls.h"
 
 namespace kubenode::agent {
 namespace {
@@ -281,10 +282,10 @@ const std::initializer_list<const char*> kIgnoredKubeletFields = {
     "iptablesDropBit", "featureGates", "failSwapOn", "memorySwap", "containerLogMaxSize", "containerLogMaxFiles",
     "containerLogMaxWorkers", "containerLogMonitorInterval", "configMapAndSecretChangeDetectionStrategy",
     "systemReserved", "kubeReserved", "reservedSystemCPUs", "showHiddenMetricsForVersion", "systemReservedCgroup",
-    "kubeReservedCgroup", "enforceNodeAllocatable", "allowedUnsafeSysctls", "volumePluginDir", "providerID",
+    "kubeReservedCgroup", "enforceNodeAllocatable", "volumePluginDir", "providerID",
     "kernelMemcgNotification", "logging", "enableSystemLogHandler", "enableSystemLogQuery",
     "shutdownGracePeriodByPodPriority", "crashLoopBackOff", "reservedMemory", "enableProfilingHandler",
-    "enableDebugFlagsHandler", "seccompDefault", "memoryThrottlingFactor", "memoryReservationPolicy",
+    "enableDebugFlagsHandler", "memoryThrottlingFactor", "memoryReservationPolicy",
     "registerWithTaints", "registerNode", "tracing", "localStorageCapacityIsolation", "failCgroupV1",
     "userNamespaces",
 };
@@ -360,6 +361,8 @@ KubeletFileValues DecodeKubelet(ConfigDocument& doc, KubeletConfig& c) {
                {"clusterDNS", [&](auto& v, auto& p) { r.StringList(v, p, c.cluster_dns); }},
                {"resolvConf", [&](auto& v, auto& p) { r.String(v, p, c.resolv_conf); }},
                {"cgroupDriver", [&](auto& v, auto& p) { NonEmptyString(r, v, p, c.cgroup_driver); }},
+               {"seccompDefault", [&](auto& v, auto& p) { r.Bool(v, p, c.seccomp_default); }},
+               {"allowedUnsafeSysctls", [&](auto& v, auto& p) { r.StringList(v, p, c.allowed_unsafe_sysctls); }},
            },
            kIgnoredKubeletFields);
   return set;
@@ -420,6 +423,13 @@ void ValidateKubelet(ConfigDocument& doc, const KubeletConfig& c) {
   if (c.pod_logs_dir[0] != '/') doc.Add(Invalid("podLogsDir", c.pod_logs_dir, "must be an absolute path"));
   if (c.cgroup_driver != "cgroupfs" && c.cgroup_driver != "systemd") {
     doc.Add(api::field::NotSupported("cgroupDriver", c.cgroup_driver, {"cgroupfs", "systemd"}));
+  }
+  for (size_t i = 0; i < c.allowed_unsafe_sysctls.size(); ++i) {
+    // Upstream fails at startup on these (sysctl.NewAllowlist); here the file's line is known.
+    const auto& pattern = c.allowed_unsafe_sysctls[i];
+    if (auto list = kubelet::SysctlAllowlist::Create({pattern}); !list.ok()) {
+      doc.Add(Invalid("allowedUnsafeSysctls[" + std::to_string(i) + "]", pattern, list.status().message()));
+    }
   }
 }
 

@@ -61,6 +61,8 @@ struct KubeletConfig {
   std::vector<std::string> cluster_dns;  // IP addresses
   std::string resolv_conf = "/etc/resolv.conf";  // "" (written explicitly) disables DNS from the host
   std::string cgroup_driver = "cgroupfs";        // or "systemd"
+  bool seccomp_default = false;                   // RuntimeDefault for containers that ask for no profile
+  std::vector<std::string> allowed_unsafe_sysctls;  // sysctl names or "prefix*" patterns beyond the safe set
 
   // --- Command-line flags upstream (--root-dir, --node-ip, --hostname-override): not read from the
   // file (upstream's strict decoding rejects them there); cmd/ sets them. ---

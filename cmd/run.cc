@@ -87,6 +87,8 @@ Result<agent::DaemonOptions> BuildOptions(const CLI::App& run, const RunFlags& f
   o.kubelet.pod_manifest_path = kc.static_pod_path;
   o.kubelet.root_dir = kc.root_dir;
   o.kubelet.pod_logs_dir = kc.pod_logs_dir;
+  o.kubelet.seccomp_default = kc.seccomp_default;
+  o.kubelet.allowed_unsafe_sysctls = kc.allowed_unsafe_sysctls;
   o.kubelet.file_check_frequency = Millis(kc.file_check_frequency);
   o.kubelet.sync_frequency = Millis(kc.sync_frequency);
   o.runtime_endpoint = kc.container_runtime_endpoint;

@@ -56,6 +56,60 @@ v1::NamespaceMode NetworkMode(const PodSandboxConfig& sandbox) {
   return sandbox.host_network ? v1::NODE : v1::POD;
 }
 
+v1::NamespaceMode ToProto(NamespaceMode m) {
+  switch (m) {
+    case NamespaceMode::kContainer: return v1::CONTAINER;
+    case NamespaceMode::kNode: return v1::NODE;
+    case NamespaceMode::kPod: break;
+  }
+  return v1::POD;
+}
+
+void ToProto(const SecurityProfile& in, v1::SecurityProfile* out) {
+  switch (in.type) {
+    case SecurityProfile::Type::kRuntimeDefault: out->set_profile_type(v1::SecurityProfile::RuntimeDefault); break;
+    case SecurityProfile::Type::kLocalhost: out->set_profile_type(v1::SecurityProfile::Localhost); break;
+    case SecurityProfile::Type::kUnconfined: out->set_profile_type(v1::SecurityProfile::Unconfined); break;
+  }
+  if (!in.localhost_ref.empty()) out->set_localhost_ref(in.localhost_ref);
+}
+
+void ToProto(const SELinuxOption& in, v1::SELinuxOption* out) {
+  out->set_user(in.user);
+  out->set_role(in.role);
+  out->set_type(in.type);
+  out->set_level(in.level);
+}
+
+void ToProto(const LinuxSandboxSecurityContext& in, v1::LinuxSandboxSecurityContext* out) {
+  if (in.selinux_options) ToProto(*in.selinux_options, out->mutable_selinux_options());
+  if (in.run_as_user) out->mutable_run_as_user()->set_value(*in.run_as_user);
+  if (in.run_as_group) out->mutable_run_as_group()->set_value(*in.run_as_group);
+  out->set_readonly_rootfs(in.readonly_rootfs);
+  for (int64_t g : in.supplemental_groups) out->add_supplemental_groups(g);
+  out->set_privileged(in.privileged);
+  if (in.seccomp) ToProto(*in.seccomp, out->mutable_seccomp());
+}
+
+void ToProto(const LinuxContainerSecurityContext& in, v1::LinuxContainerSecurityContext* out) {
+  if (in.capabilities) {
+    auto* caps = out->mutable_capabilities();
+    for (const auto& c : in.capabilities->add_capabilities) caps->add_add_capabilities(c);
+    for (const auto& c : in.capabilities->drop_capabilities) caps->add_drop_capabilities(c);
+  }
+  out->set_privileged(in.privileged);
+  if (in.selinux_options) ToProto(*in.selinux_options, out->mutable_selinux_options());
+  if (in.run_as_user) out->mutable_run_as_user()->set_value(*in.run_as_user);
+  if (in.run_as_group) out->mutable_run_as_group()->set_value(*in.run_as_group);
+  out->set_run_as_username(in.run_as_username);
+  out->set_readonly_rootfs(in.readonly_rootfs);
+  for (int64_t g : in.supplemental_groups) out->add_supplemental_groups(g);
+  out->set_no_new_privs(in.no_new_privs);
+  for (const auto& p : in.masked_paths) out->add_masked_paths(p);
+  for (const auto& p : in.readonly_paths) out->add_readonly_paths(p);
+  if (in.seccomp) ToProto(*in.seccomp, out->mutable_seccomp());
+}
+
 }  // namespace
 
 const char* ToString(ContainerState state) {
@@ -87,10 +141,12 @@ void ToProto(const PodSandboxConfig& in, v1::PodSandboxConfig* out) {
   CopyMap(in.annotations, out->mutable_annotations());
   auto* linux_config = out->mutable_linux();
   if (!in.cgroup_parent.empty()) linux_config->set_cgroup_parent(in.cgroup_parent);
+  ToProto(in.security_context, linux_config->mutable_security_context());
   auto* ns = linux_config->mutable_security_context()->mutable_namespace_options();
   ns->set_network(NetworkMode(in));
-  ns->set_pid(v1::CONTAINER);
-  ns->set_ipc(v1::POD);
+  ns->set_pid(ToProto(in.security_context.namespace_options.pid));
+  ns->set_ipc(ToProto(in.security_context.namespace_options.ipc));
+  CopyMap(in.sysctls, linux_config->mutable_sysctls());
 }
 
 void ToProto(const ContainerConfig& in, const PodSandboxConfig& sandbox, v1::ContainerConfig* out) {
@@ -114,10 +170,14 @@ void ToProto(const ContainerConfig& in, const PodSandboxConfig& sandbox, v1::Con
   CopyMap(in.labels, out->mutable_labels());
   CopyMap(in.annotations, out->mutable_annotations());
   out->set_log_path(in.log_path);
+  out->set_stdin(in.stdin);
+  out->set_stdin_once(in.stdin_once);
+  out->set_tty(in.tty);
+  ToProto(in.security_context, out->mutable_linux()->mutable_security_context());
   auto* ns = out->mutable_linux()->mutable_security_context()->mutable_namespace_options();
   ns->set_network(NetworkMode(sandbox));
-  ns->set_pid(v1::CONTAINER);
-  ns->set_ipc(v1::POD);
+  ns->set_pid(ToProto(in.security_context.namespace_options.pid));
+  ns->set_ipc(ToProto(in.security_context.namespace_options.ipc));
 }
 
 void ToProto(const SandboxFilter& in, v1::PodSandboxFilter* out) {
@@ -185,6 +245,8 @@ Image FromProto(const v1::Image& in) {
   out.repo_tags.assign(in.repo_tags().begin(), in.repo_tags().end());
   out.repo_digests.assign(in.repo_digests().begin(), in.repo_digests().end());
   out.size = in.size();
+  if (in.has_uid()) out.uid = in.uid().value();
+  out.username = in.username();
   return out;
 }
 

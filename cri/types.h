@@ -36,6 +36,66 @@ struct PortMapping {
   bool operator==(const PortMapping&) const = default;
 };
 
+// Linux namespace modes (CRI NamespaceMode): POD shares the sandbox's, CONTAINER is the container's own,
+// NODE is the host's.
+enum class NamespaceMode { kPod, kContainer, kNode };
+
+// Defaults are what kubenode asked for before security contexts were passed: network and IPC of the pod,
+// a PID namespace per container.
+struct NamespaceOption {
+  NamespaceMode network = NamespaceMode::kPod;
+  NamespaceMode pid = NamespaceMode::kContainer;
+  NamespaceMode ipc = NamespaceMode::kPod;
+  bool operator==(const NamespaceOption&) const = default;
+};
+
+struct SecurityProfile {
+  enum class Type { kRuntimeDefault, kUnconfined, kLocalhost };
+  Type type = Type::kUnconfined;
+  std::string localhost_ref;  // with kLocalhost: the profile's absolute path on the node
+  bool operator==(const SecurityProfile&) const = default;
+};
+
+struct SELinuxOption {
+  std::string user, role, type, level;
+  bool operator==(const SELinuxOption&) const = default;
+};
+
+struct Capability {
+  std::vector<std::string> add_capabilities;   // names as written in the pod ("NET_ADMIN"; "ALL")
+  std::vector<std::string> drop_capabilities;
+  bool operator==(const Capability&) const = default;
+};
+
+struct LinuxSandboxSecurityContext {
+  NamespaceOption namespace_options;
+  std::optional<SELinuxOption> selinux_options;
+  std::optional<int64_t> run_as_user;
+  std::optional<int64_t> run_as_group;
+  bool readonly_rootfs = false;
+  std::vector<int64_t> supplemental_groups;
+  bool privileged = false;
+  std::optional<SecurityProfile> seccomp;  // unset: the runtime's choice
+  bool operator==(const LinuxSandboxSecurityContext&) const = default;
+};
+
+struct LinuxContainerSecurityContext {
+  std::optional<Capability> capabilities;
+  bool privileged = false;
+  NamespaceOption namespace_options;  // network always follows the sandbox's
+  std::optional<SELinuxOption> selinux_options;
+  std::optional<int64_t> run_as_user;
+  std::optional<int64_t> run_as_group;
+  std::string run_as_username;
+  bool readonly_rootfs = false;
+  std::vector<int64_t> supplemental_groups;
+  bool no_new_privs = false;
+  std::vector<std::string> masked_paths;    // empty: the runtime's defaults
+  std::vector<std::string> readonly_paths;  // empty: the runtime's defaults
+  std::optional<SecurityProfile> seccomp;   // unset: the runtime's choice
+  bool operator==(const LinuxContainerSecurityContext&) const = default;
+};
+
 struct PodSandboxConfig {
   PodSandboxMetadata metadata;
   std::string hostname;
@@ -45,6 +105,8 @@ struct PodSandboxConfig {
   StringMap annotations;
   bool host_network = false;
   std::string cgroup_parent;
+  LinuxSandboxSecurityContext security_context;  // namespace_options.network follows host_network
+  StringMap sysctls;
 };
 
 enum class SandboxState { kReady, kNotReady };
@@ -100,6 +162,10 @@ struct ContainerConfig {
   StringMap labels;
   StringMap annotations;
   std::string log_path;  // relative to the sandbox's log_directory
+  bool stdin = false;
+  bool stdin_once = false;
+  bool tty = false;
+  LinuxContainerSecurityContext security_context;
 };
 
 enum class ContainerState { kCreated, kRunning, kExited, kUnknown };
@@ -145,6 +211,8 @@ struct Image {
   std::vector<std::string> repo_tags;
   std::vector<std::string> repo_digests;
   uint64_t size = 0;
+  std::optional<int64_t> uid;  // the image config's user, when numeric
+  std::string username;        // the image config's user, when a name
 };
 
 // Filters for List calls; empty fields match everything.

@@ -41,9 +41,10 @@ Kubelet::Kubelet(KubeletConfig config, cri::RuntimeService& runtime, cri::ImageS
       crash_backoff_(clock, 10s, 300s),  // upstream backOffPeriod, MaxContainerBackOff
       image_backoff_(clock, 10s, 300s),
       executor_(runtime, images, events, hooks ? *hooks : *own_hooks_, clock, crash_backoff_, image_backoff_,
-                ExecutorOptions{config_.root_dir, config_.pod_logs_dir}),
+                ExecutorOptions{config_.root_dir, config_.pod_logs_dir, config_.seccomp_default, DetectHostSecurity()}),
       pod_config_(clock, [this](const PodUpdate& u) { OnPodUpdate(u); }),
-      workers_([this](const std::string& uid) { SyncPod(uid); }, config_.pod_worker_threads) {
+      workers_([this](const std::string& uid) { SyncPod(uid); }, config_.pod_worker_threads),
+      sysctls_(SysctlAllowlist::Create(config_.allowed_unsafe_sysctls)) {
   // Captures `this`: Stop() removes it again before anything it reaches is destroyed.
   probes_.SetOnResultChange([this](const std::string& uid) { workers_.Enqueue(uid); });
 }
@@ -178,6 +179,7 @@ void Kubelet::SyncPodOnce(const std::string& uid) {
     wake_at_[uid] = clock_.WallNow() + config_.sync_error_retry;
     return;
   }
+  if (RejectIfNotAdmitted(*pod, *state)) return;
   const auto actions = ComputePodActions({*pod, *state, crash_backoff_, Probes()});
   SyncResult result;
   if (!actions.Empty()) {
@@ -306,6 +308,7 @@ void Kubelet::SyncOnce() {
 }
 
 Status Kubelet::Start() {
+  if (!sysctls_.ok()) return sysctls_.status().WithContext("allowedUnsafeSysctls");
   if (!config_.pod_manifest_path.empty()) {
     AddPodSource(std::make_unique<ManifestDirectorySource>(config_.pod_manifest_path, config_.node_name,
                                                            config_.file_check_frequency, events_, manifest_sink_));
@@ -414,6 +417,25 @@ std::optional<PodWithStatus> Kubelet::GetPod(const std::string& ns, const std::s
     if (p.pod.metadata.ns == ns && p.pod.metadata.name == name) return p;
   }
   return std::nullopt;
+}
+
+bool Kubelet::RejectIfNotAdmitted(const api::Pod& pod, const PodRuntimeState& state) {
+  // Upstream admits a pod once, when it arrives; a pod already running (adopted after a restart) stays.
+  if (!state.empty() || !sysctls_.ok()) return false;
+  const auto result = sysctls_->Admit(pod);
+  if (result.admit) return false;
+  const auto previous = status_.Get(pod.metadata.uid);
+  if (!previous || previous->status.phase != api::PodPhase::kFailed || previous->status.reason != result.reason) {
+    Logger("kubelet")->warn("pod {} rejected: {}: {}", FormatPod(pod), result.reason, result.message);
+    events_.Event(PodRef(pod), EventType::kWarning, result.reason, result.message);
+  }
+  api::PodStatus status;
+  status.phase = api::PodPhase::kFailed;
+  status.reason = result.reason;
+  status.message = "Pod was rejected: " + result.message;
+  status.host_ip = config_.node_ip;
+  status_.SetStatus(pod, status);
+  return true;
 }
 
 }  // namespace kubenode::kubelet

@@ -24,6 +24,7 @@
 #include "kubelet/pod_workers.h"
 #include "kubelet/prober/probe_manager.h"
 #include "kubelet/runtime/executor.h"
+#include "kubelet/runtime/sysctls.h"
 #include "kubelet/status/status_builder.h"
 #include "kubelet/status/status_manager.h"
 
@@ -45,6 +46,8 @@ struct KubeletConfig {
   std::chrono::seconds sync_error_retry{10};           // retry of a failed sync (upstream pod worker back-off)
   // Most pods syncing at once (a runner thread each while busy); 0: syncs run only inside SyncOnce() (tests).
   int pod_worker_threads = PodWorkers::kMaxConcurrentPods;
+  bool seccomp_default = false;                      // KubeletConfiguration seccompDefault
+  std::vector<std::string> allowed_unsafe_sysctls;   // KubeletConfiguration allowedUnsafeSysctls
 };
 
 class Kubelet {
@@ -148,6 +151,10 @@ class Kubelet {
   std::chrono::milliseconds pods_reported_timeout_{0};
   std::chrono::steady_clock::time_point started_{};
   std::atomic<std::chrono::steady_clock::rep> last_relist_ok_{0};  // steady_clock ticks
+  // Pod admission of sysctls (an error here fails Start(), as a bad allowedUnsafeSysctls fails upstream).
+  Result<SysctlAllowlist> sysctls_;
+  // Upstream canAdmitPod/rejectPod for a pod not yet in the runtime: Failed with the reason, an event.
+  bool RejectIfNotAdmitted(const api::Pod& pod, const PodRuntimeState& state);
 };
 
 }  // namespace kubenode::kubelet

@@ -40,12 +40,14 @@ cri::PodSandboxConfig BuildSandboxConfig(const api::Pod& pod, uint32_t attempt, 
   config.labels = SandboxLabels(pod);
   config.annotations = SandboxAnnotations(pod);
   config.host_network = pod.spec.host_network;
+  ApplySandboxSecurity(pod, config);
   return config;
 }
 
 Result<cri::ContainerConfig> BuildContainerConfig(const api::Pod& pod, const api::Container& container, bool is_init,
                                                   int32_t restart_count, const std::string& image_ref,
-                                                  const std::map<std::string, std::string>& volume_paths) {
+                                                  const std::map<std::string, std::string>& volume_paths,
+                                                  const ImageUser& image_user, const SecurityOptions& security) {
   cri::ContainerConfig config;
   config.metadata = {container.name, static_cast<uint32_t>(restart_count)};
   config.image = image_ref;
@@ -70,6 +72,7 @@ Result<cri::ContainerConfig> BuildContainerConfig(const api::Pod& pod, const api
   config.labels = ContainerLabels(pod, container, is_init);
   config.annotations = ContainerAnnotations(pod, container, restart_count);
   config.log_path = container.name + "/" + std::to_string(restart_count) + ".log";
+  if (auto st = ApplyContainerSecurity(pod, container, image_user, security, config); !st.ok()) return st;
   return config;
 }
 

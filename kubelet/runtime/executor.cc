@@ -166,7 +166,16 @@ ContainerSyncResult PodExecutor::StartContainer(const api::Pod& pod, const PodRu
   const int32_t restart_count =
       previous ? previous->restart_count + 1
                : RestartCountFromLogs(PodLogDirectory(options_.pod_logs_dir, pod) + "/" + container.name);
-  auto config = BuildContainerConfig(pod, container, is_init, restart_count, pulled.image_ref, volumes);
+  // Upstream getImageUser: who the image runs as decides runAsNonRoot and the user a pod does not set.
+  auto image = images_.ImageStatus(container.image);
+  if (!image.ok()) {
+    const auto message = "Failed to inspect image \"" + container.image + "\": " + image.status().message();
+    events_.Event(ref, EventType::kWarning, "Failed", "Error: " + message);
+    return {container.name, "CreateContainerConfigError", message};
+  }
+  auto config = BuildContainerConfig(pod, container, is_init, restart_count, pulled.image_ref, volumes,
+                                     ImageUserOf(*image),
+                                     SecurityOptions{options_.root_dir + "/seccomp", options_.seccomp_default});
   if (!config.ok()) {
     events_.Event(ref, EventType::kWarning, "Failed", "Error: " + config.status().message());
     return {container.name, "CreateContainerConfigError", config.status().message()};
@@ -265,6 +274,9 @@ SyncResult PodExecutor::SyncPod(const api::Pod& pod, const PodRuntimeState& stat
       events_.Event(PodRef(pod), EventType::kWarning, "FailedCreatePodSandBox", message);
       fail(Status::Error(message));
       return result;
+    }
+    for (const auto& m : UnenforcedSecurityFields(pod, options_.host_security)) {
+      events_.Event(PodRef(pod), EventType::kWarning, "NotEnforced", m);
     }
     auto id = runtime_.RunPodSandbox(sandbox_config);
     if (!id.ok()) {

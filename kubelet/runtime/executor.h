@@ -16,12 +16,15 @@
 #include "kubelet/runtime/hook_runner.h"
 #include "kubelet/runtime/image_puller.h"
 #include "kubelet/runtime/planner.h"
+#include "kubelet/runtime/security_context.h"
 
 namespace kubenode::kubelet {
 
 struct ExecutorOptions {
   std::string root_dir = "/var/lib/kubelet";
   std::string pod_logs_dir = "/var/log/pods";
+  bool seccomp_default = false;  // KubeletConfiguration seccompDefault
+  HostSecurity host_security;    // the node's SELinux / AppArmor (DetectHostSecurity)
 };
 
 // Why a container is not running after a sync (upstream's reasonCache entries): CrashLoopBackOff,

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -45,6 +46,11 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
   void AddImage(const std::string& image) {
     std::lock_guard lock(mu_);
     images_[image] = "sha256:" + NewIdLocked().substr(0, 64);
+  }
+  // ImageStatus reports `image` as running as this user (CRI Image uid / username).
+  void SetImageUser(const std::string& image, std::optional<int64_t> uid, const std::string& username = "") {
+    std::lock_guard lock(mu_);
+    image_users_[image] = {uid, username};
   }
   // The process of a running container exits with `code`.
   void ExitContainer(const std::string& id, int32_t code) {
@@ -333,7 +339,12 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
     std::lock_guard lock(mu_);
     auto it = images_.find(image);
     if (it == images_.end()) return std::optional<cri::Image>();
-    return std::optional<cri::Image>(cri::Image{it->second, {image}, {}, 1024});
+    cri::Image out{it->second, {image}, {}, 1024};
+    if (auto u = image_users_.find(image); u != image_users_.end()) {
+      out.uid = u->second.first;
+      out.username = u->second.second;
+    }
+    return std::optional<cri::Image>(out);
   }
 
   Result<std::vector<cri::Image>> ListImages() override {
@@ -430,6 +441,7 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
   std::map<std::string, Sandbox> sandboxes_;
   std::map<std::string, Container> containers_;
   std::map<std::string, std::string> images_;  // name -> id
+  std::map<std::string, std::pair<std::optional<int64_t>, std::string>> image_users_;  // name -> uid, username
   std::map<std::string, Failure> failures_;
   std::map<std::string, int> throws_;
   std::map<std::string, std::string> pull_failures_;
