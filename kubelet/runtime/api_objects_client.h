@@ -1,0 +1,24 @@
+// ApiObjects over the API server: GET configmaps / secrets, POST serviceaccounts/<sa>/token.
+#pragma once
+
+#include "apiclient/client.h"
+#include "kubelet/runtime/api_objects.h"
+
+namespace kubenode::kubelet {
+
+class ApiObjectsClient : public ApiObjects {
+ public:
+  explicit ApiObjectsClient(apiclient::ApiClient& client) : client_(client) {}
+  Result<std::optional<ObjectData>> ConfigMap(const std::string& ns, const std::string& name) override;
+  Result<std::optional<ObjectData>> Secret(const std::string& ns, const std::string& name) override;
+  Result<ServiceAccountToken> Token(const TokenRequest& request) override;
+
+ private:
+  Result<std::optional<nlohmann::json>> GetOptional(const std::string& path);
+  apiclient::ApiClient& client_;
+};
+
+// base64 (standard alphabet, padded) to bytes.
+Result<std::string> DecodeBase64(const std::string& text);
+
+}  // namespace kubenode::kubelet
