@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 
+#include "base/ipv4.h"
 #include "netfilter/diff.h"
 #include "netfilter/values.h"
 #include "proxy/ruleset_names.h"
@@ -73,13 +74,6 @@ class KeyBuilder {
   size_t n_ = 0;
 };
 
-bool ParseIpv4(const std::string& s, uint32_t& out) {
-  in_addr a{};
-  if (inet_pton(AF_INET, s.c_str(), &a) != 1) return false;
-  out = a.s_addr;
-  return true;
-}
-
 struct Ep {
   uint32_t ip;  // network order
   uint16_t port;
@@ -103,12 +97,13 @@ uint32_t HairpinIp(const Bytes& key) {
 
 ServiceElements PlanServiceElements(const ServicePortInfo& sp) {
   ServiceElements out;
-  uint32_t cip = 0;
-  if (!ParseIpv4(sp.cluster_ip, cip) || sp.port <= 0 || sp.port > 65535 || sp.node_port < 0 || sp.node_port > 65535) {
+  const std::optional<uint32_t> cluster_ip = ParseIPv4(sp.cluster_ip);
+  if (!cluster_ip || sp.port <= 0 || sp.port > 65535 || sp.node_port < 0 || sp.node_port > 65535) {
     out.skipped.push_back(sp.id.ToString() + ": bad clusterIP or port");
     return out;
   }
   out.valid = true;
+  const uint32_t cip = htonl(*cluster_ip);  // network order, as keys hold it
   const uint8_t proto = ProtoNumber(sp.protocol);
   const uint16_t port = static_cast<uint16_t>(sp.port);
   out.service_key = KeyBuilder().Ip(cip).Proto(proto).Port(port).Get();
@@ -117,12 +112,12 @@ ServiceElements PlanServiceElements(const ServicePortInfo& sp) {
   ready.reserve(sp.endpoints.size());
   for (const EndpointInfo& ep : sp.endpoints) {
     if (!ep.ready) continue;
-    uint32_t ip = 0;
-    if (!ParseIpv4(ep.ip, ip) || ep.port <= 0 || ep.port > 65535) {
+    const std::optional<uint32_t> ip = ParseIPv4(ep.ip);
+    if (!ip || ep.port <= 0 || ep.port > 65535) {
       out.skipped.push_back(sp.id.ToString() + ": bad endpoint " + ep.ip + ":" + std::to_string(ep.port));
       continue;
     }
-    ready.push_back({ip, static_cast<uint16_t>(ep.port), ep.is_local});
+    ready.push_back({htonl(*ip), static_cast<uint16_t>(ep.port), ep.is_local});
   }
   std::sort(ready.begin(), ready.end());
   ready.erase(std::unique(ready.begin(), ready.end()), ready.end());
