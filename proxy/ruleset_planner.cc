@@ -217,7 +217,7 @@ Result<Plan> IncrementalPlanner::PlanAll(const std::vector<ServicePortInfo>& ser
         for (auto& kv : s.elements) v.push_back(std::move(kv));
       }
     }
-    ports_[name].push_back(Port{*sp, {}});
+    ports_[name].push_back(*sp);
   }
   groups_ = CurrentGroups();
   Result<Table> table = PlanStatic(groups_, config_);
@@ -295,7 +295,7 @@ Result<IncrementalPlanner::Change> IncrementalPlanner::PlanChanges(const std::ve
     auto it = ports_.find(name);
     if (it == ports_.end()) continue;
     std::vector<Port>& o = olds[name];
-    for (const Port& p : it->second) o.push_back(Port{p.info, PlanServiceElements(p.info)});
+    for (const ServicePortInfo& info : it->second) o.push_back(Port{info, PlanServiceElements(info)});
   }
   std::unordered_set<Bytes> old_service_keys, old_nodeport_keys, new_service_keys, new_nodeport_keys;
   for (const std::string& name : changed) {
@@ -379,13 +379,15 @@ Result<IncrementalPlanner::Change> IncrementalPlanner::PlanChanges(const std::ve
       }
       ports_.erase(name);
     }
+    std::vector<ServicePortInfo> infos;
+    infos.reserve(ports.size());
     for (Port& p : ports) {
       Add(p.elements, +1);
       service_keys_.insert(p.elements.service_key);
       if (!p.elements.nodeport_key.empty()) nodeport_keys_.insert(p.elements.nodeport_key);
-      p.elements = ServiceElements{};
+      infos.push_back(std::move(p.info));
     }
-    if (!ports.empty()) ports_[name] = std::move(ports);
+    if (!infos.empty()) ports_[name] = std::move(infos);
   }
   std::sort(hairpin_del.keys.begin(), hairpin_del.keys.end());
   std::sort(hairpin_add.elements.begin(), hairpin_add.elements.end());
