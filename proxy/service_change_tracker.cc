@@ -118,6 +118,12 @@ void ServiceChangeTracker::OnServiceUpdate(const api::Service& old_service, cons
   OnServiceAdd(service);
 }
 
+void ServiceChangeTracker::OnServiceUpdateShared(const api::Service& old_service,
+                                                 std::shared_ptr<const api::Service> service) {
+  if (Key(old_service.metadata) != Key(service->metadata)) OnServiceDelete(old_service);
+  AddService(std::move(service));
+}
+
 void ServiceChangeTracker::OnServiceDelete(const api::Service& service) {
   bool changed = false;
   {

@@ -117,6 +117,8 @@ class ServiceChangeTracker : public ServiceHandler, public EndpointSliceHandler 
   // OnServiceAdd without a copy: the tracker keeps `service` itself (shared with EndpointSliceSync).
   void AddService(std::shared_ptr<const api::Service> service);
   void OnServiceUpdate(const api::Service& old_service, const api::Service& service) override;
+  void OnServiceAddShared(std::shared_ptr<const api::Service> service) override { AddService(std::move(service)); }
+  void OnServiceUpdateShared(const api::Service& old_service, std::shared_ptr<const api::Service> service) override;
   void OnServiceDelete(const api::Service& service) override;
   void OnServicesSynced() override;
   void OnEndpointSliceAdd(const api::EndpointSlice& slice) override;
