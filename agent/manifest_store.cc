@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -100,6 +102,52 @@ std::vector<std::string> SplitDocuments(std::string_view text) {
   return docs;
 }
 
+// What a scan learnt of one file, kept across applies (the store object lives for one request): its objects
+// and the index of the document each is in. Valid while the file's stamp is the same.
+struct FileStamp {
+  uintmax_t size = 0;
+  fs::file_time_type mtime;
+  size_t content_hash = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+struct ScannedFile {
+  FileStamp stamp;
+  std::vector<std::pair<ObjectKey, int>> objects;  // key, document
+};
+
+std::mutex scan_cache_mu;
+std::map<fs::path, ScannedFile> scan_cache;  // by path; guarded by scan_cache_mu
+uint64_t decoded_files_count = 0;            // guarded by scan_cache_mu
+
+std::optional<FileStamp> StampOf(const fs::path& path, const std::string& text) {
+  std::error_code ec;
+  const auto mtime = fs::last_write_time(path, ec);
+  if (ec) return std::nullopt;
+  return FileStamp{text.size(), mtime, std::hash<std::string_view>{}(text)};
+}
+
+// The objects of `path` (whose content is `text`), from the cache or decoded; nullopt if it does not decode.
+std::optional<std::vector<std::pair<ObjectKey, int>>> ObjectsOf(const fs::path& path, const std::string& text) {
+  const std::optional<FileStamp> stamp = StampOf(path, text);
+  {
+    std::lock_guard lock(scan_cache_mu);
+    if (auto hit = scan_cache.find(path); hit != scan_cache.end() && stamp && hit->second.stamp == *stamp) {
+      return hit->second.objects;
+    }
+    ++decoded_files_count;
+  }
+  auto decoded = api::DecodeManifests(text, path.string(), {.strict = false, .validate = false});
+  if (!decoded.ok()) return std::nullopt;
+  std::vector<std::pair<ObjectKey, int>> objects;
+  objects.reserve(decoded->size());
+  for (const auto& object : *decoded) objects.emplace_back(KeyOf(object), object.document);
+  if (stamp) {
+    std::lock_guard lock(scan_cache_mu);
+    scan_cache[path] = ScannedFile{*stamp, objects};
+  }
+  return objects;
+}
+
 // What the directory holds: which file defines each object, and the documents of the files apply wrote.
 // Files that do not decode are passed over here: the daemon reports them, and they cannot be a definition
 // apply would clash with.
@@ -111,34 +159,40 @@ struct Directory {
 Directory Scan(const std::string& dir) {
   Directory out;
   std::error_code ec;
+  std::set<fs::path> seen;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
     if (!entry.is_regular_file() || name.starts_with(".")) continue;
     auto text = ReadFile(entry.path());
     if (!text.ok()) continue;
-    auto objects = api::DecodeManifests(*text, entry.path().string(), {.strict = false, .validate = false});
-    if (!objects.ok()) continue;
-    for (const auto& object : *objects) out.where.emplace(KeyOf(object), entry.path());
+    seen.insert(entry.path());
+    auto objects = ObjectsOf(entry.path(), *text);
+    if (!objects) continue;
+    for (const auto& [key, document] : *objects) out.where.emplace(key, entry.path());
     if (!text->starts_with(ManifestStore::kHeader)) continue;
     // Documents without an object (empty ones) are dropped; a file whose split does not match what the
     // decoder saw is not one apply wrote as such: its objects are re-emitted one by one.
     const auto docs = SplitDocuments(std::string_view(*text).substr(ManifestStore::kHeader.size()));
     bool split_ok = docs.size() == objects->size();
-    for (size_t i = 0; split_ok && i < objects->size(); ++i) split_ok = (*objects)[i].document == static_cast<int>(i);
+    for (size_t i = 0; split_ok && i < objects->size(); ++i) split_ok = (*objects)[i].second == static_cast<int>(i);
     StoreFile file;
     std::vector<YAML::Node> nodes;
     if (!split_ok) nodes = YAML::LoadAll(*text);
-    for (const auto& object : *objects) {
-      const auto index = static_cast<size_t>(object.document);
+    for (const auto& [key, document] : *objects) {
+      const auto index = static_cast<size_t>(document);
       if (split_ok) {
-        file.Add(KeyOf(object), docs[index]);
+        file.Add(key, docs[index]);
         continue;
       }
       YAML::Emitter emitter;
       emitter << nodes.at(index);
-      file.Add(KeyOf(object), std::string(emitter.c_str()) + "\n");
+      file.Add(key, std::string(emitter.c_str()) + "\n");
     }
     out.store_files.emplace(entry.path(), std::move(file));
+  }
+  std::lock_guard lock(scan_cache_mu);
+  for (auto it = scan_cache.begin(); it != scan_cache.end();) {
+    it = it->first.parent_path() == fs::path(dir) && !seen.contains(it->first) ? scan_cache.erase(it) : std::next(it);
   }
   return out;
 }
@@ -174,7 +228,19 @@ Status WriteChanged(std::map<fs::path, StoreFile>& files) {
       if (ec) return Status::Error(path.string() + ": " + ec.message());
       continue;
     }
-    if (Status s = WriteFileAtomically(path, Render(file)); !s.ok()) return s;
+    const std::string content = Render(file);
+    if (Status s = WriteFileAtomically(path, content); !s.ok()) return s;
+    // What was written is known: the next apply need not decode it (documents are numbered as Render
+    // wrote them, live ones only).
+    if (std::optional<FileStamp> stamp = StampOf(path, content)) {
+      ScannedFile scanned{*stamp, {}};
+      int document = 0;
+      for (const auto& [key, text] : file.documents) {
+        if (!text.empty()) scanned.objects.emplace_back(key, document++);
+      }
+      std::lock_guard lock(scan_cache_mu);
+      scan_cache[path] = std::move(scanned);
+    }
   }
   return {};
 }
@@ -182,6 +248,11 @@ Status WriteChanged(std::map<fs::path, StoreFile>& files) {
 }  // namespace
 
 ManifestStore::ManifestStore(std::string dir) : dir_(std::move(dir)) {}
+
+uint64_t ManifestStore::decoded_files() {
+  std::lock_guard lock(scan_cache_mu);
+  return decoded_files_count;
+}
 
 Result<std::vector<std::string>> ManifestStore::Apply(std::string_view text, const std::string& file_name) {
   auto objects = api::DecodeManifests(text, file_name);

@@ -1,6 +1,6 @@
 #include "api/names.h"
 
-#include <arpa/inet.h>
+#include "base/ipv4.h"
 
 #include <algorithm>
 #include <string_view>
@@ -221,19 +221,7 @@ std::vector<std::string> IsHTTPHeaderName(std::string_view value) {
 }
 
 bool IsIPv4Address(std::string_view value) {
-  if (value.empty() || value.size() > 15) return false;
-  // inet_pton accepts exactly four decimal octets; leading zeros are rejected like Go's netip.
-  std::string text(value);
-  in_addr addr;
-  if (inet_pton(AF_INET, text.c_str(), &addr) != 1) return false;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('.', start);
-    if (end == std::string::npos) end = text.size();
-    if (end - start > 1 && text[start] == '0') return false;
-    start = end + 1;
-  }
-  return true;
+  return ParseIPv4(value).has_value();  // leading zeros are refused, as Go's netip does
 }
 
 }  // namespace kubenode::api

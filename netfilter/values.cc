@@ -5,12 +5,15 @@
 
 #include <cstring>
 
+#include "base/ipv4.h"
+
 namespace kubenode::netfilter {
 
 Result<Bytes> Ipv4(const std::string& dotted) {
-  in_addr addr{};
-  if (inet_pton(AF_INET, dotted.c_str(), &addr) != 1) return Status::Error("not an IPv4 address: \"" + dotted + "\"");
-  return Bytes(reinterpret_cast<const char*>(&addr), 4);
+  std::optional<uint32_t> address = ParseIPv4(dotted);
+  if (!address) return Status::Error("not an IPv4 address: \"" + dotted + "\"");
+  const uint32_t be = htonl(*address);
+  return Bytes(reinterpret_cast<const char*>(&be), 4);
 }
 
 Bytes Ipv4OrDie(const std::string& dotted) {

@@ -56,8 +56,12 @@ std::string AllocationsToJson(const AllocationMap& allocations) {
     for (const NodePortAllocation& port : allocation.node_ports) {
       ports.push_back({{"name", port.port_name}, {"protocol", api::ToString(port.protocol)}, {"nodePort", port.node_port}});
     }
-    services[key] = {{"clusterIP", allocation.cluster_ip}, {"nodePorts", ports}};
-    if (allocation.created_at) services[key]["creationTimestamp"] = api::FormatRFC3339(*allocation.created_at);
+    nlohmann::ordered_json entry = {{"clusterIP", allocation.cluster_ip}, {"nodePorts", std::move(ports)}};
+    if (allocation.created_at) entry["creationTimestamp"] = api::FormatRFC3339(*allocation.created_at);
+    // Appended to the ordered map's vector as it is: its operator[] and emplace search the keys linearly
+    // (quadratic over 10 000 Services: 10 % of a 10k apply's CPU), and the keys are unique already.
+    auto& members = services.get_ref<nlohmann::ordered_json::object_t&>();
+    members.Container::emplace_back(key, std::move(entry));
   }
   nlohmann::ordered_json doc = {{"version", kVersion}, {"services", services}};
   // Replace rather than throw on names that are not UTF-8: the file must always be writable.

@@ -12,6 +12,8 @@
 
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
+#include "base/ipv4.h"
+
 namespace kubenode::proxy {
 namespace {
 
@@ -58,7 +60,9 @@ nfct_handle* OpenIn(const std::string& netns, std::string& error) {
 Result<int> NetlinkConntrack::DeleteUdpToEndpoint(const std::string& ip, uint16_t port) {
   const std::string what = "delete UDP conntrack entries to " + ip + ":" + std::to_string(port);
   Match m;
-  if (inet_pton(AF_INET, ip.c_str(), &m.ip) != 1) return Status::Error(what + ": not an IPv4 address");
+  std::optional<uint32_t> address = ParseIPv4(ip);
+  if (!address) return Status::Error(what + ": not an IPv4 address");
+  m.ip = htonl(*address);
   m.port = htons(port);
   std::string error;
   nfct_handle* h = OpenIn(netns_path_, error);

@@ -82,18 +82,27 @@ bool SamePod(const PodWithStatus& a, const PodWithStatus& b) { return a.pod == b
 }  // namespace
 
 void EndpointSliceSync::OnServiceAdd(const api::Service& service) {
-  std::lock_guard lock(mu_);
-  auto kept = UpsertLocked(service);
-  if (next_) next_->AddService(std::move(kept));
+  OnServiceAddShared(std::make_shared<const api::Service>(service));
 }
 
 void EndpointSliceSync::OnServiceUpdate(const api::Service& old_service, const api::Service& service) {
+  OnServiceUpdateShared(old_service, std::make_shared<const api::Service>(service));
+}
+
+void EndpointSliceSync::OnServiceAddShared(std::shared_ptr<const api::Service> service) {
   std::lock_guard lock(mu_);
-  if (Key(old_service.metadata) != Key(service.metadata)) {
+  auto kept = UpsertLocked(std::move(service));
+  if (next_) next_->AddService(std::move(kept));
+}
+
+void EndpointSliceSync::OnServiceUpdateShared(const api::Service& old_service,
+                                              std::shared_ptr<const api::Service> service) {
+  std::lock_guard lock(mu_);
+  if (Key(old_service.metadata) != Key(service->metadata)) {
     if (next_) next_->OnServiceDelete(old_service);
     RemoveLocked(Key(old_service.metadata));
   }
-  auto kept = UpsertLocked(service);
+  auto kept = UpsertLocked(std::move(service));
   if (next_) next_->AddService(std::move(kept));
 }
 
@@ -107,14 +116,14 @@ void EndpointSliceSync::OnServicesSynced() {
   if (next_) next_->OnServicesSynced();
 }
 
-std::shared_ptr<const api::Service> EndpointSliceSync::UpsertLocked(const api::Service& service) {
+std::shared_ptr<const api::Service> EndpointSliceSync::UpsertLocked(std::shared_ptr<const api::Service> kept) {
+  const api::Service& service = *kept;
   const std::string key = Key(service.metadata);
   auto found = services_.find(key);
   if (found != services_.end()) {
     if (*found->second == service) return found->second;
     UnindexLocked(key);  // recomputed below: an edit is an update of its slices, not a delete and an add
   }
-  auto kept = std::make_shared<const api::Service>(service);
   services_.emplace(key, kept);
   // One pair of the selector is enough: a pod the selector matches carries every pair.
   if (!service.spec.selector.empty()) {
@@ -264,7 +273,7 @@ void EndpointSliceSync::Sync(const std::vector<api::Service>& services, const st
       if (!wanted.contains(key)) gone.push_back(key);
     }
     for (const std::string& key : gone) RemoveLocked(key);
-    for (const api::Service& service : services) UpsertLocked(service);
+    for (const api::Service& service : services) UpsertLocked(std::make_shared<const api::Service>(service));
   }
   SetPods(pods);
 }

@@ -44,6 +44,9 @@ class EndpointSliceSync : public ServiceHandler {
   void OnServiceAdd(const api::Service& service) override;
   void OnServiceUpdate(const api::Service& old_service, const api::Service& service) override;
   void OnServiceDelete(const api::Service& service) override;
+  // Keep `service` itself (and hand it on to `next`): no copy.
+  void OnServiceAddShared(std::shared_ptr<const api::Service> service) override;
+  void OnServiceUpdateShared(const api::Service& old_service, std::shared_ptr<const api::Service> service) override;
   void OnServicesSynced() override;
 
   // Every pod of the node (a listing, not a change): recomputes the Services that an added, changed or removed
@@ -65,7 +68,7 @@ class EndpointSliceSync : public ServiceHandler {
   };
 
   // Returns the Service as kept (shared with the tracker).
-  std::shared_ptr<const api::Service> UpsertLocked(const api::Service& service);
+  std::shared_ptr<const api::Service> UpsertLocked(std::shared_ptr<const api::Service> service);
   void RemoveLocked(const std::string& key);
   void UnindexLocked(const std::string& key);  // forgets the Service without publishing anything
   // Computes Service `key`'s slices (none if it is gone) and publishes the difference.

@@ -1,23 +1,8 @@
 #include "proxy/ip_range.h"
 
-#include <arpa/inet.h>
-
 #include <charconv>
 
 namespace kubenode::proxy {
-
-std::optional<uint32_t> ParseIPv4(std::string_view text) {
-  // inet_pton rejects leading zeros and short forms ("10.1"), unlike inet_aton; that is what we want.
-  std::string copy(text);
-  in_addr addr{};
-  if (inet_pton(AF_INET, copy.c_str(), &addr) != 1) return std::nullopt;
-  return ntohl(addr.s_addr);
-}
-
-std::string FormatIPv4(uint32_t address) {
-  return std::to_string(address >> 24) + "." + std::to_string((address >> 16) & 0xff) + "." +
-         std::to_string((address >> 8) & 0xff) + "." + std::to_string(address & 0xff);
-}
 
 namespace {
 

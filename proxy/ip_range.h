@@ -6,13 +6,13 @@
 #include <string>
 #include <string_view>
 
+#include "base/ipv4.h"
 #include "base/status.h"
 
 namespace kubenode::proxy {
 
-// Dotted-quad IPv4 in host byte order.
-std::optional<uint32_t> ParseIPv4(std::string_view text);
-std::string FormatIPv4(uint32_t address);
+using ::kubenode::FormatIPv4;  // base/ipv4.h
+using ::kubenode::ParseIPv4;
 
 struct IPv4Cidr {
   uint32_t network = 0;  // host byte order, host bits zero

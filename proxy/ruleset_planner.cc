@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 
+#include "base/ipv4.h"
 #include "netfilter/diff.h"
 #include "netfilter/values.h"
 #include "proxy/ruleset_names.h"
@@ -73,13 +74,6 @@ class KeyBuilder {
   size_t n_ = 0;
 };
 
-bool ParseIpv4(const std::string& s, uint32_t& out) {
-  in_addr a{};
-  if (inet_pton(AF_INET, s.c_str(), &a) != 1) return false;
-  out = a.s_addr;
-  return true;
-}
-
 struct Ep {
   uint32_t ip;  // network order
   uint16_t port;
@@ -103,12 +97,13 @@ uint32_t HairpinIp(const Bytes& key) {
 
 ServiceElements PlanServiceElements(const ServicePortInfo& sp) {
   ServiceElements out;
-  uint32_t cip = 0;
-  if (!ParseIpv4(sp.cluster_ip, cip) || sp.port <= 0 || sp.port > 65535 || sp.node_port < 0 || sp.node_port > 65535) {
+  const std::optional<uint32_t> cluster_ip = ParseIPv4(sp.cluster_ip);
+  if (!cluster_ip || sp.port <= 0 || sp.port > 65535 || sp.node_port < 0 || sp.node_port > 65535) {
     out.skipped.push_back(sp.id.ToString() + ": bad clusterIP or port");
     return out;
   }
   out.valid = true;
+  const uint32_t cip = htonl(*cluster_ip);  // network order, as keys hold it
   const uint8_t proto = ProtoNumber(sp.protocol);
   const uint16_t port = static_cast<uint16_t>(sp.port);
   out.service_key = KeyBuilder().Ip(cip).Proto(proto).Port(port).Get();
@@ -117,12 +112,12 @@ ServiceElements PlanServiceElements(const ServicePortInfo& sp) {
   ready.reserve(sp.endpoints.size());
   for (const EndpointInfo& ep : sp.endpoints) {
     if (!ep.ready) continue;
-    uint32_t ip = 0;
-    if (!ParseIpv4(ep.ip, ip) || ep.port <= 0 || ep.port > 65535) {
+    const std::optional<uint32_t> ip = ParseIPv4(ep.ip);
+    if (!ip || ep.port <= 0 || ep.port > 65535) {
       out.skipped.push_back(sp.id.ToString() + ": bad endpoint " + ep.ip + ":" + std::to_string(ep.port));
       continue;
     }
-    ready.push_back({ip, static_cast<uint16_t>(ep.port), ep.is_local});
+    ready.push_back({htonl(*ip), static_cast<uint16_t>(ep.port), ep.is_local});
   }
   std::sort(ready.begin(), ready.end());
   ready.erase(std::unique(ready.begin(), ready.end()), ready.end());
@@ -222,7 +217,7 @@ Result<Plan> IncrementalPlanner::PlanAll(const std::vector<ServicePortInfo>& ser
         for (auto& kv : s.elements) v.push_back(std::move(kv));
       }
     }
-    ports_[name].push_back(Port{*sp, {}});
+    ports_[name].push_back(*sp);
   }
   groups_ = CurrentGroups();
   Result<Table> table = PlanStatic(groups_, config_);
@@ -300,7 +295,7 @@ Result<IncrementalPlanner::Change> IncrementalPlanner::PlanChanges(const std::ve
     auto it = ports_.find(name);
     if (it == ports_.end()) continue;
     std::vector<Port>& o = olds[name];
-    for (const Port& p : it->second) o.push_back(Port{p.info, PlanServiceElements(p.info)});
+    for (const ServicePortInfo& info : it->second) o.push_back(Port{info, PlanServiceElements(info)});
   }
   std::unordered_set<Bytes> old_service_keys, old_nodeport_keys, new_service_keys, new_nodeport_keys;
   for (const std::string& name : changed) {
@@ -384,13 +379,15 @@ Result<IncrementalPlanner::Change> IncrementalPlanner::PlanChanges(const std::ve
       }
       ports_.erase(name);
     }
+    std::vector<ServicePortInfo> infos;
+    infos.reserve(ports.size());
     for (Port& p : ports) {
       Add(p.elements, +1);
       service_keys_.insert(p.elements.service_key);
       if (!p.elements.nodeport_key.empty()) nodeport_keys_.insert(p.elements.nodeport_key);
-      p.elements = ServiceElements{};
+      infos.push_back(std::move(p.info));
     }
-    if (!ports.empty()) ports_[name] = std::move(ports);
+    if (!infos.empty()) ports_[name] = std::move(infos);
   }
   std::sort(hairpin_del.keys.begin(), hairpin_del.keys.end());
   std::sort(hairpin_add.elements.begin(), hairpin_add.elements.end());

@@ -138,9 +138,10 @@ class IncrementalPlanner {
   const Groups& groups() const { return groups_; }
 
  private:
+  // A Service port while a change is planned: its input and its elements.
   struct Port {
-    ServicePortInfo info;      // as planned (its elements are recomputed from it when it changes)
-    ServiceElements elements;  // only while planning a change
+    ServicePortInfo info;
+    ServiceElements elements;
   };
   void Add(const ServiceElements& e, int sign);
   Groups CurrentGroups() const;
@@ -148,7 +149,9 @@ class IncrementalPlanner {
   PlannerConfig config_;
   bool has_state_ = false;
   bool conflicts_ = false;                            // some key was claimed twice at the last PlanAll
-  std::map<std::string, std::vector<Port>> ports_;    // by "namespace/name"
+  // Each Service port as planned, by "namespace/name": only the input is kept (its elements, several times
+  // its size, are recomputed from it when it changes).
+  std::map<std::string, std::vector<ServicePortInfo>> ports_;
   std::unordered_set<netfilter::Bytes> service_keys_, nodeport_keys_;
   std::unordered_map<uint32_t, int> hairpin_;  // endpoint IP (of the `ip . ip` key) -> Service ports using it
   std::map<size_t, int> ip_groups_, np_groups_;

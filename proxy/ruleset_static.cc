@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 
+#include "base/ipv4.h"
 #include "netfilter/builders.h"
 #include "proxy/ruleset_names.h"
 #include "proxy/ruleset_planner.h"
@@ -49,12 +50,12 @@ bool LocalhostNodePorts(const PlannerConfig& config) {
   const uint32_t loopback = 0x7f000001;  // 127.0.0.1
   for (const std::string& cidr : config.node_port_addresses) {
     auto slash = cidr.find('/');
-    in_addr net{};
-    if (slash == std::string::npos || inet_pton(AF_INET, cidr.substr(0, slash).c_str(), &net) != 1) continue;
+    std::optional<uint32_t> net = slash == std::string::npos ? std::nullopt : ParseIPv4(std::string_view(cidr).substr(0, slash));
+    if (!net) continue;
     int len = std::atoi(cidr.c_str() + slash + 1);
     if (len < 0 || len > 32) continue;
     const uint32_t mask = len == 0 ? 0 : ~uint32_t{0} << (32 - len);
-    if ((ntohl(net.s_addr) & mask) == (loopback & mask)) return true;
+    if ((*net & mask) == (loopback & mask)) return true;
   }
   return false;
 }

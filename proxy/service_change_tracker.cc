@@ -118,6 +118,12 @@ void ServiceChangeTracker::OnServiceUpdate(const api::Service& old_service, cons
   OnServiceAdd(service);
 }
 
+void ServiceChangeTracker::OnServiceUpdateShared(const api::Service& old_service,
+                                                 std::shared_ptr<const api::Service> service) {
+  if (Key(old_service.metadata) != Key(service->metadata)) OnServiceDelete(old_service);
+  AddService(std::move(service));
+}
+
 void ServiceChangeTracker::OnServiceDelete(const api::Service& service) {
   bool changed = false;
   {
@@ -145,45 +151,49 @@ void ServiceChangeTracker::OnServicesSynced() {
   Notify(changed);
 }
 
-void ServiceChangeTracker::RemoveSliceLocked(const std::string& slice_key) {
-  auto found = slices_.find(slice_key);
-  if (found == slices_.end()) return;
-  std::string service_key = ServiceKeyOf(found->second);
-  if (!service_key.empty()) {
-    auto index = slices_by_service_.find(service_key);
-    if (index != slices_by_service_.end()) {
-      index->second.erase(slice_key);
-      if (index->second.empty()) slices_by_service_.erase(index);
-    }
-    MarkChangedLocked(service_key);
+ServiceChangeTracker::TrackedSlice ServiceChangeTracker::Track(const api::EndpointSlice& slice) const {
+  TrackedSlice tracked{slice.ports, {}};
+  tracked.endpoints.reserve(slice.endpoints.size());
+  for (const api::Endpoint& endpoint : slice.endpoints) {
+    if (endpoint.addresses.empty()) continue;
+    tracked.endpoints.push_back({endpoint.addresses.front(), endpoint.conditions, endpoint.node_name == node_name_});
   }
-  slices_.erase(found);
+  return tracked;
+}
+
+void ServiceChangeTracker::RemoveSliceLocked(const std::string& service_key, const std::string& name) {
+  auto service = slices_.find(service_key);
+  if (service == slices_.end() || service->second.erase(name) == 0) return;
+  if (service->second.empty()) slices_.erase(service);
+  MarkChangedLocked(service_key);
 }
 
 void ServiceChangeTracker::OnEndpointSliceAdd(const api::EndpointSlice& slice) {
   bool changed = false;
   {
     std::lock_guard lock(mu_);
-    std::string slice_key = Key(slice.metadata);
-    auto existing = slices_.find(slice_key);
-    if (existing != slices_.end() && existing->second == slice) return;
-    uint64_t before = generation_;
-    RemoveSliceLocked(slice_key);
-    std::string service_key = ServiceKeyOf(slice);
+    const std::string service_key = ServiceKeyOf(slice);
     if (service_key.empty()) {
-      Logger("proxy")->warn("endpointslice {}: no {} label; ignoring it", slice_key, api::kServiceNameLabel);
-    } else {
-      slices_.emplace(slice_key, slice);
-      slices_by_service_[service_key].insert(slice_key);
-      MarkChangedLocked(service_key);
+      Logger("proxy")->warn("endpointslice {}: no {} label; ignoring it", Key(slice.metadata), api::kServiceNameLabel);
+      return;
     }
-    changed = generation_ != before;
+    TrackedSlice tracked = Track(slice);
+    auto& by_name = slices_[service_key];
+    auto [it, inserted] = by_name.try_emplace(slice.metadata.name);
+    if (inserted || !(it->second == tracked)) {
+      it->second = std::move(tracked);
+      MarkChangedLocked(service_key);
+      changed = true;
+    }
   }
   Notify(changed);
 }
 
 void ServiceChangeTracker::OnEndpointSliceUpdate(const api::EndpointSlice& old_slice, const api::EndpointSlice& slice) {
-  if (Key(old_slice.metadata) != Key(slice.metadata)) OnEndpointSliceDelete(old_slice);
+  // A slice that moved to another Service (its service-name label changed) leaves the old one.
+  if (old_slice.metadata.name != slice.metadata.name || ServiceKeyOf(old_slice) != ServiceKeyOf(slice)) {
+    OnEndpointSliceDelete(old_slice);
+  }
   OnEndpointSliceAdd(slice);
 }
 
@@ -192,7 +202,7 @@ void ServiceChangeTracker::OnEndpointSliceDelete(const api::EndpointSlice& slice
   {
     std::lock_guard lock(mu_);
     uint64_t before = generation_;
-    RemoveSliceLocked(Key(slice.metadata));
+    RemoveSliceLocked(ServiceKeyOf(slice), slice.metadata.name);
     changed = generation_ != before;
   }
   Notify(changed);
@@ -233,8 +243,8 @@ std::vector<ServicePortInfo> ServiceChangeTracker::BuildLocked(const std::string
   if (found == services_.end() || ShouldSkip(*found->second)) return infos;
   const api::Service& service = *found->second;
   const bool node_port = service.spec.type == api::ServiceType::kNodePort;
-  const std::set<std::string>* slice_keys = nullptr;
-  if (auto index = slices_by_service_.find(service_key); index != slices_by_service_.end()) slice_keys = &index->second;
+  const std::map<std::string, TrackedSlice>* slices = nullptr;
+  if (auto index = slices_.find(service_key); index != slices_.end()) slices = &index->second;
 
   for (const api::ServicePort& port : service.spec.ports) {
     ServicePortInfo info;
@@ -251,14 +261,11 @@ std::vector<ServicePortInfo> ServiceChangeTracker::BuildLocked(const std::string
     // An endpoint listed by two slices (possible while a controller moves it) counts once, ready if either
     // says so.
     std::map<std::pair<std::string, int32_t>, EndpointInfo> endpoints;
-    for (const std::string& slice_key : slice_keys ? *slice_keys : std::set<std::string>{}) {
-      const api::EndpointSlice& slice = slices_.at(slice_key);
+    for (const auto& [unused_name, slice] : slices ? *slices : std::map<std::string, TrackedSlice>{}) {
       for (const api::EndpointPort& slice_port : slice.ports) {
         if (slice_port.name != port.name || slice_port.protocol != port.protocol || slice_port.port <= 0) continue;
-        for (const api::Endpoint& endpoint : slice.endpoints) {
-          if (endpoint.addresses.empty()) continue;
-          EndpointInfo e{endpoint.addresses.front(), slice_port.port, endpoint.conditions.ready,
-                         endpoint.node_name == node_name_};
+        for (const TrackedEndpoint& endpoint : slice.endpoints) {
+          EndpointInfo e{endpoint.address, slice_port.port, endpoint.conditions.ready, endpoint.is_local};
           auto [it, inserted] = endpoints.try_emplace({e.ip, e.port}, e);
           if (!inserted && e.ready && !it->second.ready) it->second = e;
         }
@@ -335,9 +342,18 @@ std::vector<api::Service> ServiceChangeTracker::Services() const {
 std::vector<api::EndpointSlice> ServiceChangeTracker::SlicesFor(const std::string& ns, const std::string& name) const {
   std::lock_guard lock(mu_);
   std::vector<api::EndpointSlice> slices;
-  auto index = slices_by_service_.find(ns + "/" + name);
-  if (index == slices_by_service_.end()) return slices;
-  for (const std::string& slice_key : index->second) slices.push_back(slices_.at(slice_key));
+  auto index = slices_.find(ns + "/" + name);
+  if (index == slices_.end()) return slices;
+  for (const auto& [slice_name, tracked] : index->second) {
+    api::EndpointSlice& slice = slices.emplace_back();
+    slice.metadata.ns = ns;
+    slice.metadata.name = slice_name;
+    slice.metadata.labels[api::kServiceNameLabel] = name;
+    slice.ports = tracked.ports;
+    for (const TrackedEndpoint& endpoint : tracked.endpoints) {
+      slice.endpoints.push_back({.addresses = {endpoint.address}, .conditions = endpoint.conditions});
+    }
+  }
   return slices;
 }
 

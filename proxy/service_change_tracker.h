@@ -117,6 +117,8 @@ class ServiceChangeTracker : public ServiceHandler, public EndpointSliceHandler 
   // OnServiceAdd without a copy: the tracker keeps `service` itself (shared with EndpointSliceSync).
   void AddService(std::shared_ptr<const api::Service> service);
   void OnServiceUpdate(const api::Service& old_service, const api::Service& service) override;
+  void OnServiceAddShared(std::shared_ptr<const api::Service> service) override { AddService(std::move(service)); }
+  void OnServiceUpdateShared(const api::Service& old_service, std::shared_ptr<const api::Service> service) override;
   void OnServiceDelete(const api::Service& service) override;
   void OnServicesSynced() override;
   void OnEndpointSliceAdd(const api::EndpointSlice& slice) override;
@@ -158,14 +160,31 @@ class ServiceChangeTracker : public ServiceHandler, public EndpointSliceHandler 
   // For printing (`describe svc` lists endpoints).
   std::optional<api::Service> GetService(const std::string& ns, const std::string& name) const;
   std::vector<api::Service> Services() const;  // sorted by namespace/name
-  std::vector<api::EndpointSlice> SlicesFor(const std::string& ns, const std::string& name) const;  // by slice name
+  // The Service's slices as the tracker keeps them (by slice name): name, namespace, service-name label, ports,
+  // and per endpoint its first address and conditions; other fields are not kept.
+  std::vector<api::EndpointSlice> SlicesFor(const std::string& ns, const std::string& name) const;
 
  private:
   // Records a change to Service `key` (namespace/name) for the next Snapshot().
   void MarkChangedLocked(const std::string& key);
   void Notify(bool changed);
   ServiceSnapshot SnapshotLocked();
-  void RemoveSliceLocked(const std::string& slice_key);
+  // What the proxy needs of an EndpointSlice (as upstream's endpointSliceCache keeps endpoint info, not
+  // slices): a tenth of the api object's size, which matters at 10 000 Services.
+  struct TrackedEndpoint {
+    std::string address;  // the first one; the proxy balances over it alone
+    api::EndpointConditions conditions;
+    bool is_local = false;
+    bool operator==(const TrackedEndpoint&) const = default;
+  };
+  struct TrackedSlice {
+    std::vector<api::EndpointPort> ports;
+    std::vector<TrackedEndpoint> endpoints;
+    bool operator==(const TrackedSlice&) const = default;
+  };
+  TrackedSlice Track(const api::EndpointSlice& slice) const;
+  // Removes slice `name` of Service `service_key`; marks the Service changed if it was there.
+  void RemoveSliceLocked(const std::string& service_key, const std::string& name);
   std::vector<ServicePortInfo> BuildLocked(const std::string& service_key) const;
   // reported_, for writing: copied first if a snapshot still shares it.
   PortsByService& MutableReportedLocked();
@@ -175,8 +194,9 @@ class ServiceChangeTracker : public ServiceHandler, public EndpointSliceHandler 
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const api::Service>> services_;  // by namespace/name; immutable
-  std::map<std::string, api::EndpointSlice> slices_;                   // by namespace/slice name
-  std::map<std::string, std::set<std::string>> slices_by_service_;     // service key -> slice keys
+  // Service key (its namespace/name, from the slice's service-name label) -> slice name -> slice, as
+  // upstream keys its cache: a slice is identified by its Service and name.
+  std::map<std::string, std::map<std::string, TrackedSlice>> slices_;
   std::set<std::string> pending_;                                      // service keys touched since Snapshot
   std::shared_ptr<PortsByService> reported_;                           // as of the last Snapshot
   size_t reported_ports_ = 0;                                          // in reported_

@@ -14,25 +14,29 @@ std::string Key(const api::ObjectMeta& meta) { return meta.ns + "/" + meta.name;
 
 Result<api::Service> ServiceRegistry::Apply(const api::Service& service) {
   std::lock_guard lock(mu_);
-  return ApplyLocked(service);
+  Result<std::shared_ptr<const api::Service>> applied = ApplyLocked(service);
+  if (!applied.ok()) return applied.status();
+  return **applied;
 }
 
-Result<api::Service> ServiceRegistry::ApplyLocked(const api::Service& service) {
+Result<std::shared_ptr<const api::Service>> ServiceRegistry::ApplyLocked(const api::Service& service) {
   Result<api::Service> allocated = allocator_->Allocate(service);
   if (!allocated.ok()) return allocated.status();
   const std::string key = Key(service.metadata);
   auto existing = records_.find(key);
   if (existing == records_.end()) {
     // The allocator sets creationTimestamp once and keeps it across updates and restarts.
-    ServiceRecord record{*allocated, allocated->metadata.creation_timestamp.value_or(clock_->WallNow())};
-    records_.emplace(key, record);
-    handler_->OnServiceAdd(*allocated);
-  } else if (!(existing->second.service == *allocated)) {
-    api::Service old = existing->second.service;
-    existing->second.service = *allocated;
-    handler_->OnServiceUpdate(old, *allocated);
+    const api::Time created = allocated->metadata.creation_timestamp.value_or(clock_->WallNow());
+    auto stored = std::make_shared<const api::Service>(std::move(*allocated));
+    records_.emplace(key, Stored{stored, created});
+    handler_->OnServiceAddShared(stored);
+    return stored;
   }
-  return allocated;
+  if (*existing->second.service == *allocated) return existing->second.service;
+  std::shared_ptr<const api::Service> old = std::move(existing->second.service);
+  existing->second.service = std::make_shared<const api::Service>(std::move(*allocated));
+  handler_->OnServiceUpdateShared(*old, existing->second.service);
+  return existing->second.service;
 }
 
 void ServiceRegistry::Delete(const std::string& ns, const std::string& name) {
@@ -43,13 +47,13 @@ void ServiceRegistry::Delete(const std::string& ns, const std::string& name) {
 void ServiceRegistry::DeleteLocked(const std::string& key) {
   auto found = records_.find(key);
   if (found == records_.end()) return;
-  const api::ObjectMeta& meta = found->second.service.metadata;
+  const api::ObjectMeta& meta = found->second.service->metadata;
   if (Status released = allocator_->Release(meta.ns, meta.name); !released.ok()) {
     Logger("proxy")->warn("{}", released.message());
   }
-  api::Service deleted = std::move(found->second.service);
+  std::shared_ptr<const api::Service> deleted = std::move(found->second.service);
   records_.erase(found);
-  handler_->OnServiceDelete(deleted);
+  handler_->OnServiceDelete(*deleted);
 }
 
 std::map<std::string, Status> ServiceRegistry::Update(const std::vector<api::Service>& apply,
@@ -62,7 +66,7 @@ std::map<std::string, Status> ServiceRegistry::Update(const std::vector<api::Ser
   std::map<std::string, Status> errors;
   for (const api::Service& service : apply) {
     std::lock_guard lock(mu_);
-    Result<api::Service> applied = ApplyLocked(service);
+    Result<std::shared_ptr<const api::Service>> applied = ApplyLocked(service);
     if (!applied.ok()) errors.emplace(Key(service.metadata), applied.status());
   }
   return errors;
@@ -87,7 +91,7 @@ std::map<std::string, Status> ServiceRegistry::Sync(const std::vector<api::Servi
 
   std::map<std::string, Status> errors;
   for (const api::Service& service : services) {
-    Result<api::Service> applied = ApplyLocked(service);
+    Result<std::shared_ptr<const api::Service>> applied = ApplyLocked(service);
     if (!applied.ok()) errors.emplace(Key(service.metadata), applied.status());
   }
   if (!synced_) {
@@ -101,13 +105,13 @@ std::optional<ServiceRecord> ServiceRegistry::Get(const std::string& ns, const s
   std::lock_guard lock(mu_);
   auto found = records_.find(ns + "/" + name);
   if (found == records_.end()) return std::nullopt;
-  return found->second;
+  return ServiceRecord{*found->second.service, found->second.created_at};
 }
 
 std::vector<ServiceRecord> ServiceRegistry::List() const {
   std::lock_guard lock(mu_);
   std::vector<ServiceRecord> list;
-  for (const auto& [key, record] : records_) list.push_back(record);
+  for (const auto& [key, record] : records_) list.push_back({*record.service, record.created_at});
   return list;
 }
 

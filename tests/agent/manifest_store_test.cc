@@ -31,6 +31,42 @@ class ManifestStoreTest : public ::testing::Test {
   fs::path dir_;
 };
 
+std::string ServiceDoc(const std::string& name, int port) {
+  return "apiVersion: v1\nkind: Service\nmetadata:\n  name: " + name + "\nspec:\n  selector: {app: web}\n  ports:\n  - port: " +
+         std::to_string(port) + "\n";
+}
+
+// An apply scans the directory to find where objects live; files it wrote itself, or scanned unchanged
+// before, are not decoded again. A file changed behind its back is.
+TEST_F(ManifestStoreTest, ApplyDoesNotDecodeFilesItKnowsAgain) {
+  ASSERT_TRUE(ManifestStore(dir_).Apply(ServiceDoc("a", 80) + "---\n" + ServiceDoc("b", 80), "many.yaml").ok());
+  const uint64_t before = ManifestStore::decoded_files();
+  auto lines = ManifestStore(dir_).Apply(ServiceDoc("c", 80), "one.yaml");
+  ASSERT_TRUE(lines.ok()) << lines.status().message();
+  lines = ManifestStore(dir_).Apply(ServiceDoc("b", 81), "many.yaml");
+  ASSERT_TRUE(lines.ok()) << lines.status().message();
+  EXPECT_EQ(*lines, std::vector<std::string>{"service/b configured"});
+  EXPECT_EQ(ManifestStore::decoded_files(), before) << "the directory held only files apply wrote";
+
+  // An administrator's edit (same size, so only the content tells): decoded again, and what it says counts.
+  const fs::path many = dir_ / "applied_many.yaml";
+  std::string text;
+  {
+    std::ifstream in(many);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const size_t at = text.find("name: a\n");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 8, "name: d\n");
+  const auto mtime = fs::last_write_time(many);
+  std::ofstream(many, std::ios::trunc) << text;
+  fs::last_write_time(many, mtime);
+  lines = ManifestStore(dir_).Apply(ServiceDoc("d", 80), "other.yaml");
+  ASSERT_TRUE(lines.ok()) << lines.status().message();
+  EXPECT_EQ(*lines, std::vector<std::string>{"service/d unchanged"}) << "d is now defined in applied_many.yaml";
+  EXPECT_EQ(ManifestStore::decoded_files(), before + 1);
+}
+
 TEST_F(ManifestStoreTest, ApplyWritesOneFileAndReportsLikeKubectl) {
   ManifestStore store(dir_);
   auto lines = store.Apply(std::string(kubenode::testing::kReferencePod) + "---\n" + kubenode::testing::kReferenceService, "/tmp/all.yaml");

@@ -184,6 +184,39 @@ TEST(ServiceChangeTrackerTest, SliceDeleteAndRelabelMoveEndpoints) {
   EXPECT_TRUE(snapshot.ports[1].endpoints.empty());
 }
 
+// The tracker keeps what the proxy uses of a slice, not the slice: an update that changes nothing of it
+// (labels, targetRef, a second address) does not wake the sync loop, and describe still lists the endpoints.
+TEST(ServiceChangeTrackerTest, SliceUpdateOfUnusedFieldsIsNoChange) {
+  ServiceChangeTracker tracker("node-1");
+  tracker.OnServiceAdd(MakeService("a", {Port("http", 80)}, {}, api::ServiceType::kClusterIP, "10.96.0.1"));
+  api::EndpointSlice slice = Slice("a-1", "a", {EpPort("http", 8080)}, {Ep("10.244.0.3"), Ep("10.244.0.4", false)});
+  tracker.OnEndpointSliceAdd(slice);
+  tracker.Snapshot();
+
+  api::EndpointSlice relabelled = slice;
+  relabelled.metadata.labels["app"] = "web";
+  relabelled.metadata.uid = "uid-2";
+  relabelled.endpoints[0].target_pod = "pod-3";
+  relabelled.endpoints[0].addresses.push_back("10.244.0.30");
+  tracker.OnEndpointSliceUpdate(slice, relabelled);
+  EXPECT_FALSE(tracker.dirty());
+
+  std::vector<api::EndpointSlice> slices = tracker.SlicesFor("default", "a");
+  ASSERT_EQ(slices.size(), 1u);
+  EXPECT_EQ(slices[0].metadata.name, "a-1");
+  EXPECT_EQ(ServiceKeyOf(slices[0]), "default/a");
+  EXPECT_EQ(slices[0].ports, slice.ports);
+  ASSERT_EQ(slices[0].endpoints.size(), 2u);
+  EXPECT_EQ(slices[0].endpoints[0].addresses, std::vector<std::string>{"10.244.0.3"});
+  EXPECT_TRUE(slices[0].endpoints[0].conditions.ready);
+  EXPECT_FALSE(slices[0].endpoints[1].conditions.ready);
+
+  relabelled.endpoints[1].conditions.ready = true;
+  tracker.OnEndpointSliceUpdate(slice, relabelled);
+  EXPECT_TRUE(tracker.dirty());
+  EXPECT_EQ(tracker.Snapshot().ports[0].endpoints.size(), 2u);
+}
+
 TEST(ServiceChangeTrackerTest, SliceWithoutServiceLabelIsIgnored) {
   ServiceChangeTracker tracker("node-1");
   api::EndpointSlice orphan = Slice("orphan", "", {EpPort("", 80)}, {Ep("10.244.0.3")});

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/fake_clock.h"
+#include "proxy/endpoint_slice_sync.h"
 #include "proxy/service_change_tracker.h"
 #include "tests/proxy/test_objects.h"
 
@@ -50,6 +51,58 @@ TEST_F(ServiceRegistryTest, DeliversAllocatedServicesAndKeepsCreationTime) {
   EXPECT_EQ(registry.Get("default", "hello-service")->created_at, created);
   EXPECT_EQ(tracker_.GetService("default", "hello-service")->spec.ports[0].port, 8080);
   EXPECT_EQ(tracker_.GetService("default", "hello-service")->spec.cluster_ip, delivered->spec.cluster_ip);
+}
+
+// One Service object from the registry down: the handler gets the stored object itself, and an update
+// hands on a new one (the old object, which a snapshot may still read, is never changed).
+class SharingHandler : public ServiceHandler {
+ public:
+  void OnServiceAdd(const api::Service&) override { ++copies; }
+  void OnServiceUpdate(const api::Service&, const api::Service&) override { ++copies; }
+  void OnServiceDelete(const api::Service&) override { kept.reset(); }
+  void OnServicesSynced() override {}
+  void OnServiceAddShared(std::shared_ptr<const api::Service> service) override { kept = std::move(service); }
+  void OnServiceUpdateShared(const api::Service&, std::shared_ptr<const api::Service> service) override {
+    kept = std::move(service);
+  }
+  std::shared_ptr<const api::Service> kept;
+  int copies = 0;
+};
+
+TEST_F(ServiceRegistryTest, HandsTheStoredServiceOnWithoutACopy) {
+  auto allocator = NewAllocator();
+  SharingHandler handler;
+  ServiceRegistry registry(allocator.get(), &handler, &clock_);
+  ASSERT_TRUE(registry.Apply(testing::HelloService()).ok());
+  ASSERT_TRUE(handler.kept);
+  EXPECT_EQ(handler.kept.use_count(), 2) << "the registry's record and the handler share one object";
+  EXPECT_EQ(*handler.kept, registry.Get("default", "hello-service")->service);
+  EXPECT_FALSE(handler.kept->spec.cluster_ip.empty());
+
+  std::shared_ptr<const api::Service> first = handler.kept;
+  api::Service edited = testing::HelloService();
+  edited.spec.ports[0].port = 8080;
+  ASSERT_TRUE(registry.Apply(edited).ok());
+  EXPECT_NE(handler.kept, first);
+  EXPECT_EQ(first->spec.ports[0].port, testing::HelloService().spec.ports[0].port);
+  EXPECT_EQ(handler.kept->spec.ports[0].port, 8080);
+  EXPECT_EQ(handler.copies, 0);
+
+  registry.Delete("default", "hello-service");
+  EXPECT_FALSE(handler.kept);
+}
+
+// EndpointSliceSync keeps the registry's object and hands that same object to the tracker.
+TEST_F(ServiceRegistryTest, EndpointSliceSyncAndTrackerKeepTheRegistrysObject) {
+  auto allocator = NewAllocator();
+  SharingHandler probe;
+  ServiceRegistry registry(allocator.get(), &probe, &clock_);
+  ASSERT_TRUE(registry.Apply(testing::HelloService()).ok());
+  const long held_by_registry_and_probe = probe.kept.use_count();
+  EndpointSliceSync slices(&tracker_, {.node_name = "node-1"}, &tracker_);
+  slices.OnServiceAddShared(probe.kept);
+  EXPECT_EQ(probe.kept.use_count(), held_by_registry_and_probe + 2) << "one reference each in slices and tracker";
+  EXPECT_EQ(tracker_.GetService("default", "hello-service"), *probe.kept);
 }
 
 TEST_F(ServiceRegistryTest, ConflictRefusesTheLaterServiceAndTheFirstKeepsWorking) {
