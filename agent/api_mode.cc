@@ -24,6 +24,13 @@ Status StartApiMode(Daemon::Parts& p) {
   source->SetDeletionObserver([&p](const api::Pod& pod) {
     p.api_status->MarkDeleting(pod.metadata.uid, pod.metadata.ns, pod.metadata.name);
   });
+  p.api_pods = source.get();
+  p.api_status->SetMirrorResolver([&p](const std::string& ns, const std::string& name) -> std::optional<kubelet::MirrorPod> {
+    for (const kubelet::MirrorPod& m : p.api_pods->MirrorPods()) {
+      if (m.ns == ns && m.name == name) return m;
+    }
+    return std::nullopt;
+  });
   p.kubelet.AddPodSource(std::move(source));
   p.kubelet.AddStatusListener([&p](const std::vector<kubelet::PodWithStatus>& pods) { p.api_status->OnStatuses(pods); });
   p.api_status->Start();
@@ -57,10 +64,35 @@ Status StartApiMode(Daemon::Parts& p) {
     p.api_proxy = std::make_unique<ApiProxySource>(*p.api, *p.tracker, *p.tracker);
     p.api_proxy->Start();
   }
+
+  // Mirror pods every 2 s, once the node is registered (they are owned by it) and the pods are listed.
+  p.api_stop = false;
+  p.mirror_thread = std::thread([&p] {
+    while (!p.api_stop.load()) {
+      try {
+        if (p.node_reporter->Registered() && p.api_pods->HasSynced()) {
+          std::vector<api::Pod> static_pods;
+          for (const auto& pod : p.kubelet.Pods()) {
+            if (!pod.terminating) static_pods.push_back(pod.pod);
+          }
+          const kubelet::MirrorPodActions actions = kubelet::PlanMirrorPods(static_pods, p.api_pods->MirrorPods());
+          (void)kubelet::ApplyMirrorPodActions(*p.api, actions, p.options.kubelet.node_name,
+                                               p.node_reporter->NodeUid());  // failures are logged, retried in 2 s
+          // A mirror that appeared since the last status change gets the static pod's status now.
+          p.api_status->OnStatuses(p.kubelet.Pods());
+        }
+      } catch (const std::exception& e) {
+        Logger("kubelet")->error("mirror pods: {}", e.what());
+      }
+      for (int i = 0; i < 40 && !p.api_stop.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
   return Status();
 }
 
 void StopApiMode(Daemon::Parts& p) {
+  p.api_stop = true;
+  if (p.mirror_thread.joinable()) p.mirror_thread.join();
   if (p.api_proxy) p.api_proxy->Stop();
   if (p.node_reporter) p.node_reporter->Stop();
   if (p.api_status) p.api_status->Stop();

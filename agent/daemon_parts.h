@@ -2,7 +2,9 @@
 // serves the CLI from it.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
+#include <thread>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "agent/proxy_runner.h"
 #include "apiclient/client.h"
 #include "apiclient/curl_transport.h"
+#include "kubelet/config/api_source.h"
 #include "kubelet/node/node_status_reporter.h"
 #include "kubelet/status/api_status_syncer.h"
 #include "base/clock.h"
@@ -67,6 +70,9 @@ struct Daemon::Parts {
   std::unique_ptr<kubelet::ApiStatusSyncer> api_status;
   std::unique_ptr<kubelet::NodeStatusReporter> node_reporter;
   std::unique_ptr<ApiProxySource> api_proxy;  // also null with --no-proxy
+  kubelet::ApiPodSource* api_pods = nullptr;  // owned by the kubelet
+  std::thread mirror_thread;                  // mirror pods of the static pods
+  std::atomic<bool> api_stop{false};
 
   LocalApiServer local_api;
   std::unique_ptr<systemd::Watchdog> watchdog;  // only under systemd's WatchdogSec=

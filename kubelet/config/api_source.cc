@@ -30,6 +30,16 @@ ApiPodSource::~ApiPodSource() { Stop(); }
 
 void ApiPodSource::OnChange(const nlohmann::json& object, bool deleted) {
   const std::string key = apiclient::ObjectKey(object);
+  // Mirror pods are the API's copies of static pods, which the file source runs (upstream filters them too).
+  if (std::optional<MirrorPod> mirror = AsMirrorPod(object)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (deleted) {
+      mirrors_.erase(key);
+    } else {
+      mirrors_[key] = *mirror;
+    }
+    return;
+  }
   std::optional<api::Pod> pod;
   if (!deleted) {
     Result<api::Pod> decoded = DecodeApiPod(object);
@@ -58,6 +68,13 @@ std::vector<api::Pod> ApiPodSource::Snapshot() const {
   std::vector<api::Pod> out;
   out.reserve(pods_.size());
   for (const auto& [key, pod] : pods_) out.push_back(pod);
+  return out;
+}
+
+std::vector<MirrorPod> ApiPodSource::MirrorPods() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<MirrorPod> out;
+  for (const auto& [key, mirror] : mirrors_) out.push_back(mirror);
   return out;
 }
 

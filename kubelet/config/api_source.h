@@ -13,6 +13,7 @@
 #include "apiclient/client.h"
 #include "apiclient/reflector.h"
 #include "kubelet/config/pod_source.h"
+#include "kubelet/node/mirror_pods.h"
 
 namespace kubenode::kubelet {
 
@@ -32,6 +33,10 @@ class ApiPodSource : public PodSource {
   // The pods decoded so far; an object that fails to decode is left out and logged.
   std::vector<api::Pod> Snapshot() const;
 
+  // Mirror pods (of this node's static pods) seen in the API; they are never run as API pods.
+  std::vector<MirrorPod> MirrorPods() const;
+  bool HasSynced() const { return reflector_.HasSynced(); }
+
   // Called (from the source's thread) for a pod the API is deleting (metadata.deletionTimestamp set). Such a
   // pod leaves the snapshot, so the kubelet stops it; the observer finishes the deletion. Before Start().
   void SetDeletionObserver(std::function<void(const api::Pod&)> observer) { deletion_observer_ = std::move(observer); }
@@ -50,6 +55,7 @@ class ApiPodSource : public PodSource {
   std::condition_variable changed_cv_;
   bool changed_ = false;
   std::map<std::string, api::Pod> pods_;  // by namespace/name
+  std::map<std::string, MirrorPod> mirrors_;  // by namespace/name
   std::thread reflector_thread_;
   std::thread delivery_thread_;
 };

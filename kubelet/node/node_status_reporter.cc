@@ -48,7 +48,10 @@ Status NodeStatusReporter::Register() {
   } else {
     return Status::Error(apiclient::DescribeFailure("POST", path, *created));
   }
-  if (node.is_object() && node.contains("metadata")) node_uid_ = node["metadata"].value("uid", "");
+  if (node.is_object() && node.contains("metadata")) {
+    std::lock_guard<std::mutex> lock(mu_);
+    node_uid_ = node["metadata"].value("uid", "");
+  }
   if (node.is_object() && node.contains("status")) last_status_ = node["status"];
   registered_ = true;
   return Status();
@@ -84,9 +87,9 @@ Status NodeStatusReporter::RenewLease() {
                      {{"holderIdentity", facts_.name},
                       {"leaseDurationSeconds", options_.lease_duration_seconds},
                       {"renewTime", renew_time}}}};
-      if (!node_uid_.empty()) {
-        lease["metadata"]["ownerReferences"] = json::array(
-            {{{"apiVersion", "v1"}, {"kind", "Node"}, {"name", facts_.name}, {"uid", node_uid_}}});
+      if (const std::string uid = NodeUid(); !uid.empty()) {
+        lease["metadata"]["ownerReferences"] =
+            json::array({{{"apiVersion", "v1"}, {"kind", "Node"}, {"name", facts_.name}, {"uid", uid}}});
       }
       auto created = client_.Create(collection, lease);
       if (!created.ok()) return created.status();

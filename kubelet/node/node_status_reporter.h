@@ -41,6 +41,11 @@ class NodeStatusReporter {
   void Start();  // registers (retrying), then loops
   void Stop();
   bool Registered() const { return registered_.load(); }
+  // The Node's UID once registered (owner of the Lease and of mirror pods).
+  std::string NodeUid() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return node_uid_;
+  }
 
  private:
   void Loop();
@@ -51,7 +56,8 @@ class NodeStatusReporter {
   const std::function<void(NodeFacts&)> refresh_facts_;
   const Options options_;
   std::atomic<bool> registered_{false};
-  std::string node_uid_;
+  mutable std::mutex mu_;
+  std::string node_uid_;  // guarded by mu_
   nlohmann::json last_status_;  // as last reported
   std::chrono::steady_clock::time_point last_report_{};
   nlohmann::json lease_;  // as last written (resourceVersion for optimistic concurrency)

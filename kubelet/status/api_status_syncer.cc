@@ -11,9 +11,9 @@ std::string PodPath(const std::string& ns, const std::string& name) {
   return "/api/v1/namespaces/" + ns + "/pods/" + name;
 }
 
-bool FromApi(const api::Pod& pod) {
+std::string SourceOf(const api::Pod& pod) {
   auto it = pod.metadata.annotations.find(kConfigSourceAnnotation);
-  return it != pod.metadata.annotations.end() && it->second == "api";
+  return it == pod.metadata.annotations.end() ? "" : it->second;
 }
 
 }  // namespace
@@ -24,16 +24,24 @@ void ApiStatusSyncer::OnStatuses(const std::vector<PodWithStatus>& pods) {
   std::lock_guard<std::mutex> lock(mu_);
   std::set<std::string> present;
   for (const PodWithStatus& p : pods) {
-    if (!FromApi(p.pod)) continue;
+    const std::string source = SourceOf(p.pod);
     const std::string& uid = p.pod.metadata.uid;
+    std::string api_uid = uid;
+    if (source == "file" && mirror_resolver_) {
+      std::optional<MirrorPod> mirror = mirror_resolver_(p.pod.metadata.ns, p.pod.metadata.name);
+      if (!mirror || mirror->deleting) continue;  // reported once its mirror pod exists
+      api_uid = mirror->uid;
+    } else if (source != "api") {
+      continue;
+    }
     present.insert(uid);
     nlohmann::json status = api::ToJson(p.status);
     auto sent = sent_.find(uid);
-    if (sent != sent_.end() && sent->second == status) {
+    if (sent != sent_.end() && sent->second.first == api_uid && sent->second.second == status) {
       pending_.erase(uid);
       continue;
     }
-    pending_[uid] = {{p.pod.metadata.ns, p.pod.metadata.name}, std::move(status)};
+    pending_[uid] = {{p.pod.metadata.ns, p.pod.metadata.name, api_uid}, std::move(status)};
   }
   for (const std::string& uid : present_) {
     if (present.count(uid)) continue;
@@ -47,7 +55,7 @@ void ApiStatusSyncer::OnStatuses(const std::vector<PodWithStatus>& pods) {
 
 void ApiStatusSyncer::MarkDeleting(const std::string& uid, const std::string& ns, const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
-  deleting_[uid] = {ns, name};
+  deleting_[uid] = {ns, name, uid};
   if (!present_.count(uid)) pending_deletes_.insert(uid);  // never ran here, or already stopped
   cv_.notify_one();
 }
@@ -65,11 +73,11 @@ int ApiStatusSyncer::SyncOnce() {
   int failures = 0;
   for (auto& [uid, item] : batch) {
     const auto& [ref, status] = item;
-    nlohmann::json patch = {{"metadata", {{"uid", uid}}}, {"status", status}};
+    nlohmann::json patch = {{"metadata", {{"uid", ref.api_uid}}}, {"status", status}};
     auto response = client_.Call("PATCH", PodPath(ref.ns, ref.name) + "/status", &patch, apiclient::kStrategicMergePatch);
     std::lock_guard<std::mutex> lock(mu_);
     if (response.ok() && response->ok()) {
-      sent_[uid] = status;
+      sent_[uid] = {ref.api_uid, status};
       continue;
     }
     if (response.ok() && response->code == 404) continue;  // the pod is gone from the API: nothing to report

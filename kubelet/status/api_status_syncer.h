@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -16,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apiclient/client.h"
+#include "kubelet/node/mirror_pods.h"
 #include "kubelet/status/status_manager.h"
 
 namespace kubenode::kubelet {
@@ -27,6 +29,10 @@ class ApiStatusSyncer {
 
   // A StatusManager listener: queues what changed.
   void OnStatuses(const std::vector<PodWithStatus>& pods);
+  // Where a static pod's status goes: its mirror pod (nullopt: none yet, nothing to send). Before Start().
+  void SetMirrorResolver(std::function<std::optional<MirrorPod>(const std::string& ns, const std::string& name)> r) {
+    mirror_resolver_ = std::move(r);
+  }
   // The API set deletionTimestamp on this pod: DELETE it once it left the kubelet.
   void MarkDeleting(const std::string& uid, const std::string& ns, const std::string& name);
 
@@ -39,6 +45,7 @@ class ApiStatusSyncer {
  private:
   struct PodRef {
     std::string ns, name;
+    std::string api_uid;  // the object's UID in the API (a mirror pod's differs from its static pod's)
   };
   void Loop();
 
@@ -46,7 +53,8 @@ class ApiStatusSyncer {
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, std::pair<PodRef, nlohmann::json>> pending_;  // uid -> status to send
-  std::map<std::string, nlohmann::json> sent_;                         // uid -> status last accepted
+  std::map<std::string, std::pair<std::string, nlohmann::json>> sent_;  // uid -> (API uid, status) last accepted
+  std::function<std::optional<MirrorPod>(const std::string&, const std::string&)> mirror_resolver_;
   std::map<std::string, PodRef> deleting_;                             // uid -> pod to delete once gone
   std::set<std::string> present_;                                      // uids the kubelet still has
   std::set<std::string> pending_deletes_;

@@ -121,6 +121,44 @@ TEST_F(ApiModeTest, NodeRegistersReadyRunsAScheduledPodAndDeletesIt) {
   EXPECT_TRUE(Eventually([&] { return Cli("get pods").output.find("sleeper") == std::string::npos; }, 30s, 500ms));
 }
 
+// A static pod beside API pods: its mirror pod shows in kubectl with the pod's status, and deleting the mirror is
+// undone; the static pod itself is not restarted by either.
+TEST_F(ApiModeTest, StaticPodsHaveMirrorPods) {
+  std::ofstream(manifest_dir_ + "/static-web.yaml")
+      << "apiVersion: v1\nkind: Pod\nmetadata: {name: static-web, labels: {app: static}}\nspec:\n"
+         "  containers:\n  - name: main\n    image: busybox:latest\n"
+         "    command: [sh, -c, 'trap \"exit 0\" TERM; while true; do sleep 1; done']\n";
+  const std::string mirror_name = std::string("static-web-") + kNode;
+  json mirror;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        mirror = KubectlJson("get pod " + mirror_name);
+        return mirror.is_object() && mirror["status"].value("phase", "") == "Running";
+      },
+      kPodTimeout, 1s))
+      << mirror.dump(1);
+  EXPECT_TRUE(mirror["metadata"]["annotations"].contains("kubernetes.io/config.mirror"));
+  EXPECT_EQ(mirror["metadata"]["ownerReferences"][0]["kind"], "Node");
+  const std::string first_uid = mirror["metadata"]["uid"];
+  const std::string container_id = mirror["status"]["containerStatuses"][0]["containerID"];
+  CommandResult del = control_plane_->Kubectl("delete pod " + mirror_name + " --wait=false");
+  ASSERT_EQ(del.exit_code, 0) << del.output;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        mirror = KubectlJson("get pod " + mirror_name);
+        return mirror.is_object() && mirror["metadata"]["uid"] != first_uid &&
+               mirror["status"].value("phase", "") == "Running";
+      },
+      60s, 1s))
+      << mirror.dump(1);
+  EXPECT_EQ(mirror["status"]["containerStatuses"][0]["containerID"], container_id) << "the static pod restarted";
+  // No API pod was made of the mirror: kubenode runs the static pod once.
+  CommandResult pods = Cli("get pods");
+  size_t count = 0;
+  for (size_t at = pods.output.find("static-web"); at != std::string::npos; at = pods.output.find("static-web", at + 1)) ++count;
+  EXPECT_EQ(count, 1u) << pods.output;
+}
+
 }  // namespace
 }  // namespace kubenode::testing
 

@@ -14,7 +14,7 @@ api::Pod PodFrom(const std::string& yaml) {
   return std::get<api::Pod>((*decoded)[0].object);
 }
 
-constexpr char kPod[] = R"(apiVersion: v1
+constexpr char kPod[] = R"yaml(apiVersion: v1
 kind: Pod
 metadata: {name: web, namespace: team, uid: u-1, labels: {app: web}}
 spec:
@@ -44,7 +44,7 @@ spec:
       valueFrom: {secretKeyRef: {name: creds, key: password}}
     - name: GREETING
       value: replaced
-)";
+)yaml";
 
 TEST(EnvironmentTest, AsUpstreamMakesIt) {
   FakeApiObjects objects;

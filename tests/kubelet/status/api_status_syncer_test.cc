@@ -88,3 +88,31 @@ TEST_F(ApiStatusSyncerTest, ADeletingPodIsDeletedOnceTheKubeletStoppedIt) {
 
 }  // namespace
 }  // namespace kubenode::kubelet
+
+namespace kubenode::kubelet {
+namespace {
+
+TEST_F(ApiStatusSyncerTest, StaticPodsReportToTheirMirrorPod) {
+  std::optional<MirrorPod> mirror;
+  syncer_.SetMirrorResolver([&](const std::string&, const std::string&) { return mirror; });
+  PodWithStatus etcd = ApiPod("etcd-n1", "static-uid", api::PodPhase::kRunning);
+  etcd.pod.metadata.annotations[kConfigSourceAnnotation] = "file";
+  syncer_.OnStatuses({etcd});
+  EXPECT_EQ(syncer_.SyncOnce(), 0);
+  EXPECT_TRUE(Requests("PATCH").empty()) << "no mirror pod yet";
+  mirror = MirrorPod{"default", "etcd-n1", "mirror-uid", "h", false};
+  syncer_.OnStatuses({etcd});
+  transport_.Queue("PATCH /api/v1/namespaces/default/pods/etcd-n1/status", {200, "{}"});
+  EXPECT_EQ(syncer_.SyncOnce(), 0);
+  ASSERT_EQ(Requests("PATCH").size(), 1u);
+  EXPECT_EQ(json::parse(Requests("PATCH")[0].body)["metadata"]["uid"], "mirror-uid");
+  // A recreated mirror (new UID) gets the status again.
+  mirror->uid = "mirror-uid-2";
+  syncer_.OnStatuses({etcd});
+  transport_.Queue("PATCH /api/v1/namespaces/default/pods/etcd-n1/status", {200, "{}"});
+  EXPECT_EQ(syncer_.SyncOnce(), 0);
+  EXPECT_EQ(Requests("PATCH").size(), 2u);
+}
+
+}  // namespace
+}  // namespace kubenode::kubelet
