@@ -61,6 +61,8 @@ struct KubeletConfig {
   std::vector<std::string> cluster_dns;  // IP addresses
   std::string resolv_conf = "/etc/resolv.conf";  // "" (written explicitly) disables DNS from the host
   std::string cgroup_driver = "cgroupfs";        // or "systemd"
+  bool cgroups_per_qos = true;  // kubepods / burstable / besteffort and pod cgroups (kubelet/cm/)
+  std::string cgroup_root = "/";  // upstream's "" means "/" with cgroupsPerQOS
 
   // --- Command-line flags upstream (--root-dir, --node-ip, --hostname-override): not read from the
   // file (upstream's strict decoding rejects them there); cmd/ sets them. ---

@@ -56,6 +56,19 @@ v1::NamespaceMode NetworkMode(const PodSandboxConfig& sandbox) {
   return sandbox.host_network ? v1::NODE : v1::POD;
 }
 
+void ToProto(const LinuxContainerResources& in, v1::LinuxContainerResources* out) {
+  out->set_cpu_period(in.cpu_period);
+  out->set_cpu_quota(in.cpu_quota);
+  out->set_cpu_shares(in.cpu_shares);
+  out->set_memory_limit_in_bytes(in.memory_limit_in_bytes);
+  out->set_oom_score_adj(in.oom_score_adj);
+  for (const HugepageLimit& h : in.hugepage_limits) {
+    auto* limit = out->add_hugepage_limits();
+    limit->set_page_size(h.page_size);
+    limit->set_limit(h.limit);
+  }
+}
+
 }  // namespace
 
 const char* ToString(ContainerState state) {
@@ -114,6 +127,7 @@ void ToProto(const ContainerConfig& in, const PodSandboxConfig& sandbox, v1::Con
   CopyMap(in.labels, out->mutable_labels());
   CopyMap(in.annotations, out->mutable_annotations());
   out->set_log_path(in.log_path);
+  if (in.resources) ToProto(*in.resources, out->mutable_linux()->mutable_resources());
   auto* ns = out->mutable_linux()->mutable_security_context()->mutable_namespace_options();
   ns->set_network(NetworkMode(sandbox));
   ns->set_pid(v1::CONTAINER);

@@ -3,6 +3,7 @@
 // or the listed containers (pull image, create, start, postStart). Also kills and removes whole pods.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@ namespace kubenode::kubelet {
 struct ExecutorOptions {
   std::string root_dir = "/var/lib/kubelet";
   std::string pod_logs_dir = "/var/log/pods";
+  std::function<std::string(const api::Pod&)> cgroup_parent;  // the pod's cgroup for CRI; unset: none
 };
 
 // Why a container is not running after a sync (upstream's reasonCache entries): CrashLoopBackOff,

@@ -170,7 +170,6 @@ shutdownGracePeriodCriticalPods: 10s
 clusterDomain: cluster.local
 clusterDNS: [10.96.0.10, "fd00::10"]
 resolvConf: ""
-cgroupDriver: systemd
 )",
                                                "kubelet.yaml");
   ASSERT_FALSE(c.ok());
@@ -183,7 +182,6 @@ cgroupDriver: systemd
   EXPECT_THAT(m, ::testing::HasSubstr("line 8: clusterDomain: Forbidden"));
   EXPECT_THAT(m, ::testing::HasSubstr("line 9: clusterDNS: Forbidden"));
   EXPECT_THAT(m, ::testing::HasSubstr("line 10: resolvConf: Forbidden"));
-  EXPECT_THAT(m, ::testing::HasSubstr("line 11: cgroupDriver: Forbidden"));
 }
 
 TEST(KubeletConfigTest, ZeroValuesMeanDefaultsLikeUpstream) {
