@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 constexpr const char* kV1Controllers[] = {"cpu", "cpuacct", "memory", "pids", "hugetlb"};
 
 Status WriteFile(const fs::path& path, const std::string& value) {
-  // O_WRONLY without O_CREAT/O_TRUNC: cgroup files exist; a missing one is an error naming it.
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | (fs::exists(path) ? 0 : O_CREAT), 0644);
+  // As runc: O_TRUNC; O_CREAT only for plain directories (tests): cgroupfs files always exist.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | (fs::exists(path) ? 0 : O_CREAT), 0644);
   if (fd < 0) return Status::Error("open " + path.string() + ": " + std::strerror(errno));
   const ssize_t n = ::write(fd, value.data(), value.size());
   const int err = errno;
