@@ -27,7 +27,7 @@ class CgroupManager {
 // Writes cgroup v1 controller files directly under `mount_root` (/sys/fs/cgroup/<controller>/<name>):
 // cpu (cpu.shares, cpu.cfs_period_us, cpu.cfs_quota_us), memory (memory.limit_in_bytes), hugetlb
 // (hugetlb.<size>.limit_in_bytes), and creates the cgroup in cpuacct and pids as well. Controllers that
-// are not mounted are skipped. With the systemd driver the same files are written at the slices'
+// are not mounted are skipped; Destroy removes the cgroup from every hierarchy. With the systemd driver the same files are written at the slices'
 // expanded paths (no systemd D-Bus transient units: see docs/architecture.md).
 // On a unified (v2) hierarchy (mount_root/cgroup.controllers exists) it writes cpu.weight, cpu.max,
 // memory.max and hugetlb.<size>.max in one directory, enabling the controllers in the parents.

@@ -102,10 +102,15 @@ class CgroupfsManager : public CgroupManager {
 
   Status Destroy(const CgroupName& name) override {
     if (unified_) return RemoveCgroupDir(Dir("", name));
+    // Every hierarchy, not only the ones written: the runtime creates the pod's cgroup in all of them
+    // (blkio, devices, freezer, the systemd and unified ones...) when it puts containers below it.
     Status first;
-    for (const char* c : kV1Controllers) {
-      if (!fs::is_directory(root_ / c)) continue;
-      if (auto st = RemoveCgroupDir(Dir(c, name)); !st.ok() && first.ok()) first = st;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(root_, ec)) {
+      if (e.is_symlink() || !e.is_directory()) continue;
+      const fs::path dir = e.path() / Name(name).substr(1);
+      if (!fs::is_directory(dir)) continue;
+      if (auto st = RemoveCgroupDir(dir); !st.ok() && first.ok()) first = st;
     }
     return first;
   }

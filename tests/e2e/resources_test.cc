@@ -172,6 +172,11 @@ TEST_F(ResourcesTest, CpuLimitIsAQuotaAndPodsSitInTheirQOSCgroups) {
       << PodCgroup("cpu", "burstable", cpu_uid);
   EXPECT_TRUE(Eventually([&] { return !fs::exists(PodCgroup("memory", "", g_uid)); }, 60s)) << PodCgroup("memory", "", g_uid);
   EXPECT_TRUE(Eventually([&] { return !fs::exists(PodCgroup("memory", "besteffort", be_uid)); }, 60s));
+  // From every hierarchy, not only those kubenode writes (runc made it in blkio, devices, freezer, ...).
+  for (const auto& e : fs::directory_iterator(kCgroupfs)) {
+    const std::string hierarchy = e.path().filename().string();
+    EXPECT_FALSE(fs::exists(PodCgroup(hierarchy, "besteffort", be_uid))) << PodCgroup(hierarchy, "besteffort", be_uid);
+  }
 }
 
 }  // namespace

@@ -59,9 +59,14 @@ TEST_F(CgroupfsManagerTest, V1CreateWritesEachControllerAndDestroyRemovesIt) {
   EXPECT_EQ(Read(root_ / "cpu/kubepods/burstable/pod1234/cpu.shares"), "2");
   EXPECT_EQ(Read(root_ / "memory/kubepods/burstable/pod1234/memory.limit_in_bytes"), "67108864");
 
+  // The runtime makes the pod's cgroup in the other hierarchies too; removal takes it from all of them.
+  fs::create_directories(root_ / "freezer/kubepods/burstable/pod1234");
+  fs::create_directories(root_ / "unified/kubepods/burstable/pod1234");
   ASSERT_TRUE(m->Destroy(pod).ok());
   EXPECT_FALSE(m->Exists(pod));
   EXPECT_FALSE(fs::exists(root_ / "memory/kubepods/burstable/pod1234"));
+  EXPECT_FALSE(fs::exists(root_ / "freezer/kubepods/burstable/pod1234"));
+  EXPECT_FALSE(fs::exists(root_ / "unified/kubepods/burstable/pod1234"));
   EXPECT_TRUE(fs::is_directory(root_ / "memory/kubepods/burstable"));
   EXPECT_TRUE(m->Destroy(pod).ok());  // already gone
 }
