@@ -271,8 +271,8 @@ const std::initializer_list<const char*> kIgnoredKubeletFields = {
     "imagePullCredentialsVerificationPolicy", "preloadedImagesVerificationAllowlist", "eventRecordQPS", "eventBurst",
     "enableDebuggingHandlers", "enableContentionProfiling", "oomScoreAdj", "streamingConnectionIdleTimeout",
     "nodeLeaseDurationSeconds", "imageMinimumGCAge", "imageMaximumGCAge", "imageGCHighThresholdPercent",
-    "imageGCLowThresholdPercent", "volumeStatsAggPeriod", "kubeletCgroups", "systemCgroups", "cgroupRoot",
-    "cgroupsPerQOS", "cpuManagerPolicy", "singleProcessOOMKill", "cpuManagerPolicyOptions",
+    "imageGCLowThresholdPercent", "volumeStatsAggPeriod", "kubeletCgroups", "systemCgroups",
+    "cpuManagerPolicy", "singleProcessOOMKill", "cpuManagerPolicyOptions",
     "cpuManagerReconcilePeriod", "draManagerReconcilePeriod", "memoryManagerPolicy", "topologyManagerPolicy",
     "topologyManagerScope", "topologyManagerPolicyOptions", "qosReserved", "hairpinMode", "podCIDR", "runOnce",
     "cpuCFSQuota", "cpuCFSQuotaPeriod", "nodeStatusMaxImages", "maxOpenFiles", "contentType", "kubeAPIQPS",
@@ -363,6 +363,8 @@ KubeletFileValues DecodeKubelet(ConfigDocument& doc, KubeletConfig& c) {
                {"cgroupDriver", [&](auto& v, auto& p) { NonEmptyString(r, v, p, c.cgroup_driver); }},
                {"seccompDefault", [&](auto& v, auto& p) { r.Bool(v, p, c.seccomp_default); }},
                {"allowedUnsafeSysctls", [&](auto& v, auto& p) { r.StringList(v, p, c.allowed_unsafe_sysctls); }},
+               {"cgroupsPerQOS", [&](auto& v, auto& p) { r.Bool(v, p, c.cgroups_per_qos); }},
+               {"cgroupRoot", [&](auto& v, auto& p) { NonEmptyString(r, v, p, c.cgroup_root); }},
            },
            kIgnoredKubeletFields);
   return set;
@@ -431,6 +433,7 @@ void ValidateKubelet(ConfigDocument& doc, const KubeletConfig& c) {
       doc.Add(Invalid("allowedUnsafeSysctls[" + std::to_string(i) + "]", pattern, list.status().message()));
     }
   }
+  if (c.cgroup_root[0] != '/') doc.Add(Invalid("cgroupRoot", c.cgroup_root, "must be an absolute path"));
 }
 
 // Fields kubenode models but whose non-default values it cannot honour yet: refused by name, so that no
@@ -451,9 +454,6 @@ void RejectUnsupported(ConfigDocument& doc, const KubeletFileValues& set, const 
   if (!c.cluster_dns.empty()) refuse("clusterDNS", "no cluster DNS for pods yet");
   if (c.resolv_conf != "/etc/resolv.conf") {
     refuse("resolvConf", "pods get the runtime's copy of /etc/resolv.conf; only \"/etc/resolv.conf\" is accepted");
-  }
-  if (c.cgroup_driver != "cgroupfs") {
-    refuse("cgroupDriver", "kubenode sets no cgroup parent (the runtime's own configuration places pods); only \"cgroupfs\" is accepted");
   }
 }
 

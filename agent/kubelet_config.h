@@ -63,6 +63,8 @@ struct KubeletConfig {
   std::string cgroup_driver = "cgroupfs";        // or "systemd"
   bool seccomp_default = false;                   // RuntimeDefault for containers that ask for no profile
   std::vector<std::string> allowed_unsafe_sysctls;  // sysctl names or "prefix*" patterns beyond the safe set
+  bool cgroups_per_qos = true;  // kubepods / burstable / besteffort and pod cgroups (kubelet/cm/)
+  std::string cgroup_root = "/";  // upstream's "" means "/" with cgroupsPerQOS
 
   // --- Command-line flags upstream (--root-dir, --node-ip, --hostname-override): not read from the
   // file (upstream's strict decoding rejects them there); cmd/ sets them. ---

@@ -368,6 +368,7 @@ json ToJson(const PodStatus& status) {
     j["initContainerStatuses"] = ContainerStatusesJson(status.init_container_statuses);
   }
   if (!status.container_statuses.empty()) j["containerStatuses"] = ContainerStatusesJson(status.container_statuses);
+  SetIf(j, "qosClass", status.qos_class);
   return j;
 }
 

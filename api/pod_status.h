@@ -79,6 +79,7 @@ struct PodStatus {
   std::optional<Time> start_time;
   std::vector<ContainerStatus> init_container_statuses;
   std::vector<ContainerStatus> container_statuses;
+  std::string qos_class;  // Guaranteed, Burstable or BestEffort
   bool operator==(const PodStatus&) const = default;
 };
 

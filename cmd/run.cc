@@ -91,6 +91,9 @@ Result<agent::DaemonOptions> BuildOptions(const CLI::App& run, const RunFlags& f
   o.kubelet.allowed_unsafe_sysctls = kc.allowed_unsafe_sysctls;
   o.kubelet.file_check_frequency = Millis(kc.file_check_frequency);
   o.kubelet.sync_frequency = Millis(kc.sync_frequency);
+  o.kubelet.cgroups_per_qos = kc.cgroups_per_qos;
+  o.kubelet.cgroup_root = kc.cgroup_root;
+  o.kubelet.cgroup_driver = kc.cgroup_driver == "systemd" ? kubelet::cm::CgroupDriver::kSystemd : kubelet::cm::CgroupDriver::kCgroupfs;
   o.runtime_endpoint = kc.container_runtime_endpoint;
   o.image_endpoint = kc.image_service_endpoint;
   o.max_parallel_image_pulls = cri::PullParallelism(kc.serialize_image_pulls, kc.max_parallel_image_pulls);

@@ -110,6 +110,19 @@ void ToProto(const LinuxContainerSecurityContext& in, v1::LinuxContainerSecurity
   if (in.seccomp) ToProto(*in.seccomp, out->mutable_seccomp());
 }
 
+void ToProto(const LinuxContainerResources& in, v1::LinuxContainerResources* out) {
+  out->set_cpu_period(in.cpu_period);
+  out->set_cpu_quota(in.cpu_quota);
+  out->set_cpu_shares(in.cpu_shares);
+  out->set_memory_limit_in_bytes(in.memory_limit_in_bytes);
+  out->set_oom_score_adj(in.oom_score_adj);
+  for (const HugepageLimit& h : in.hugepage_limits) {
+    auto* limit = out->add_hugepage_limits();
+    limit->set_page_size(h.page_size);
+    limit->set_limit(h.limit);
+  }
+}
+
 }  // namespace
 
 const char* ToString(ContainerState state) {
@@ -174,6 +187,7 @@ void ToProto(const ContainerConfig& in, const PodSandboxConfig& sandbox, v1::Con
   out->set_stdin_once(in.stdin_once);
   out->set_tty(in.tty);
   ToProto(in.security_context, out->mutable_linux()->mutable_security_context());
+  if (in.resources) ToProto(*in.resources, out->mutable_linux()->mutable_resources());
   auto* ns = out->mutable_linux()->mutable_security_context()->mutable_namespace_options();
   ns->set_network(NetworkMode(sandbox));
   ns->set_pid(ToProto(in.security_context.namespace_options.pid));

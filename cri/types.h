@@ -151,6 +151,23 @@ struct Mount {
   bool operator==(const Mount&) const = default;
 };
 
+struct HugepageLimit {
+  std::string page_size;  // "2MB", "1GB": the <size> of hugetlb.<size>.limit_in_bytes
+  uint64_t limit = 0;     // bytes
+  bool operator==(const HugepageLimit&) const = default;
+};
+
+// LinuxContainerResources: what the runtime writes into the container's cgroup.
+struct LinuxContainerResources {
+  int64_t cpu_period = 0;
+  int64_t cpu_quota = 0;   // 0: no quota
+  int64_t cpu_shares = 0;
+  int64_t memory_limit_in_bytes = 0;  // 0: no limit
+  int64_t oom_score_adj = 0;
+  std::vector<HugepageLimit> hugepage_limits;
+  bool operator==(const LinuxContainerResources&) const = default;
+};
+
 struct ContainerConfig {
   ContainerMetadata metadata;
   std::string image;  // image reference to run (name or resolved ID)
@@ -166,6 +183,7 @@ struct ContainerConfig {
   bool stdin_once = false;
   bool tty = false;
   LinuxContainerSecurityContext security_context;
+  std::optional<LinuxContainerResources> resources;  // unset: the runtime's defaults
 };
 
 enum class ContainerState { kCreated, kRunning, kExited, kUnknown };

@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "kubelet/config/manifest_source.h"
 #include "kubelet/gc/container_gc.h"
+#include "kubelet/runtime/container_resources.h"
 #include "kubelet/runtime/pod_logs.h"
 #include "kubelet/runtime/volumes.h"
 
@@ -30,7 +31,7 @@ std::string FormatOutage(std::chrono::steady_clock::duration d) {
 }  // namespace
 
 Kubelet::Kubelet(KubeletConfig config, cri::RuntimeService& runtime, cri::ImageService& images, const Clock& clock,
-                 ProbeManager& probes, MemoryEventRecorder& events, HookRunner* hooks)
+                 ProbeManager& probes, MemoryEventRecorder& events, HookRunner* hooks, cm::CgroupManager* cgroups)
     : config_(std::move(config)),
       runtime_(runtime),
       images_(images),
@@ -41,10 +42,20 @@ Kubelet::Kubelet(KubeletConfig config, cri::RuntimeService& runtime, cri::ImageS
       crash_backoff_(clock, 10s, 300s),  // upstream backOffPeriod, MaxContainerBackOff
       image_backoff_(clock, 10s, 300s),
       executor_(runtime, images, events, hooks ? *hooks : *own_hooks_, clock, crash_backoff_, image_backoff_,
-                ExecutorOptions{config_.root_dir, config_.pod_logs_dir, config_.seccomp_default, DetectHostSecurity()}),
+                ExecutorOptions{config_.root_dir, config_.pod_logs_dir, config_.seccomp_default, DetectHostSecurity(),
+                                [this](const api::Pod& pod) { return pod_cgroups_ ? pod_cgroups_->CgroupParent(pod) : ""; }}),
       pod_config_(clock, [this](const PodUpdate& u) { OnPodUpdate(u); }),
       workers_([this](const std::string& uid) { SyncPod(uid); }, config_.pod_worker_threads),
       sysctls_(SysctlAllowlist::Create(config_.allowed_unsafe_sysctls)) {
+  if (config_.cgroups_per_qos) {
+    if (cgroups == nullptr) {
+      own_cgroups_ = cm::NewCgroupfsManager(config_.cgroupfs_mount, config_.cgroup_driver);
+      cgroups = own_cgroups_.get();
+    }
+    const auto& machine = HostMachineInfo();
+    pod_cgroups_ = std::make_unique<cm::PodContainerManager>(*cgroups, config_.cgroup_root,
+                                                             cm::NodeAllocatable{machine.milli_cpu, machine.memory_capacity});
+  }
   // Captures `this`: Stop() removes it again before anything it reaches is destroyed.
   probes_.SetOnResultChange([this](const std::string& uid) { workers_.Enqueue(uid); });
 }
@@ -114,6 +125,9 @@ void Kubelet::TerminatePod(const std::string& uid, const std::optional<api::Pod>
     st = TearDownPodDir(config_.root_dir, uid);
   }
   if (st.ok()) st = RemovePodLogs(config_.pod_logs_dir, uid);
+  if (st.ok() && pod_cgroups_) {
+    if (auto cg = pod_cgroups_->Destroy(uid); !cg.ok()) log->warn("removing the cgroup of pod {}: {}", uid, cg.message());
+  }
   if (!st.ok()) {
     log->error("terminating pod {}: {}", last ? FormatPod(*last) : uid, st.message());
     std::lock_guard lock(mu_);
@@ -182,7 +196,19 @@ void Kubelet::SyncPodOnce(const std::string& uid) {
   if (RejectIfNotAdmitted(*pod, *state)) return;
   const auto actions = ComputePodActions({*pod, *state, crash_backoff_, Probes()});
   SyncResult result;
-  if (!actions.Empty()) {
+  if (pod_cgroups_) {
+    // Upstream SyncPod: the pod's cgroup exists, with its settings, before its sandbox or containers start.
+    if (auto st = pod_cgroups_->EnsureExists(*pod); !st.ok()) {
+      log->error("sync pod {}: {}", FormatPod(*pod), st.message());
+      events_.Event(PodRef(*pod), EventType::kWarning, "FailedCreatePodContainer",
+                    "unable to ensure pod container exists: " + st.message());
+      if (actions.create_sandbox || actions.next_init_container || !actions.containers_to_start.empty()) {
+        result.error = st;
+        result.containers.clear();
+      }
+    }
+  }
+  if (!actions.Empty() && result.error.ok()) {
     result = executor_.SyncPod(*pod, *state, actions);
     for (const auto& c : result.containers) {
       if (c.reason.empty()) {
@@ -259,6 +285,7 @@ void Kubelet::Housekeeping(bool run_gc) {
   }
   for (const auto& uid : due) workers_.Enqueue(uid);
   if (run_gc) {
+    if (pod_cgroups_) pod_cgroups_->RetryDestroy();
     if (auto st = CollectGarbage(runtime_, desired_state); !st.ok()) log->warn("container GC: {}", st.message());
     crash_backoff_.GC();
     image_backoff_.GC();

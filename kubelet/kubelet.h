@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "cri/runtime_service.h"
+#include "kubelet/cm/pod_container_manager.h"
 #include "kubelet/config/pod_config.h"
 #include "kubelet/config/pod_source.h"
 #include "kubelet/events/memory_event_recorder.h"
@@ -48,13 +49,21 @@ struct KubeletConfig {
   int pod_worker_threads = PodWorkers::kMaxConcurrentPods;
   bool seccomp_default = false;                      // KubeletConfiguration seccompDefault
   std::vector<std::string> allowed_unsafe_sysctls;   // KubeletConfiguration allowedUnsafeSysctls
+  // Pod and QoS cgroups (upstream cgroupsPerQOS, cgroupRoot, cgroupDriver; kubelet/cm/). Off unless the
+  // daemon turns it on (its KubeletConfiguration defaults to on), so that tests leave the host alone.
+  bool cgroups_per_qos = false;
+  std::string cgroup_root = "/";
+  cm::CgroupDriver cgroup_driver = cm::CgroupDriver::kCgroupfs;
+  std::string cgroupfs_mount = "/sys/fs/cgroup";
 };
 
 class Kubelet {
  public:
-  // `hooks` may be null: lifecycle hooks then run through CRI ExecSync / plain HTTP.
+  // `hooks` may be null: lifecycle hooks then run through CRI ExecSync / plain HTTP. `cgroups` may be
+  // null: with cgroups_per_qos the kubelet then writes cgroupfs under cgroupfs_mount.
   Kubelet(KubeletConfig config, cri::RuntimeService& runtime, cri::ImageService& images, const Clock& clock,
-          ProbeManager& probes, MemoryEventRecorder& events, HookRunner* hooks = nullptr);
+          ProbeManager& probes, MemoryEventRecorder& events, HookRunner* hooks = nullptr,
+          cm::CgroupManager* cgroups = nullptr);
   ~Kubelet();
 
   // Receives every manifest file's objects (Services for the proxy). Set before Start().
@@ -118,6 +127,8 @@ class Kubelet {
   ProbeManager& probes_;
   MemoryEventRecorder& events_;
   std::unique_ptr<HookRunner> own_hooks_;
+  std::unique_ptr<cm::CgroupManager> own_cgroups_;
+  std::unique_ptr<cm::PodContainerManager> pod_cgroups_;  // null without cgroups_per_qos
   Backoff crash_backoff_;
   Backoff image_backoff_;
   PodExecutor executor_;

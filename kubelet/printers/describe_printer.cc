@@ -6,6 +6,7 @@
 
 #include "api/age.h"
 #include "base/tab_writer.h"
+#include "kubelet/cm/qos.h"
 
 namespace kubenode::kubelet {
 namespace {
@@ -130,6 +131,10 @@ void Containers(std::string& out, const std::string& label, const std::vector<ap
       if (st->last_state.terminated) State(out, "Last State", st->last_state);
       out += std::string(kL2) + "Ready:\t" + Bool(st->ready) + "\n";
       out += std::string(kL2) + "Restart Count:\t" + std::to_string(st->restart_count) + "\n";
+    }
+    for (const auto& [title, list] : {std::pair{"Limits", &c.resources.limits}, std::pair{"Requests", &c.resources.requests}}) {
+      if (!list->empty()) out += std::string(kL2) + title + ":\n";
+      for (const auto& [name, q] : *list) out += std::string(kL3) + name + ":\t" + q.text + "\n";
     }
     if (c.liveness_probe) out += std::string(kL2) + "Liveness:\t" + DescribeProbe(*c.liveness_probe) + "\n";
     if (c.readiness_probe) out += std::string(kL2) + "Readiness:\t" + DescribeProbe(*c.readiness_probe) + "\n";
@@ -267,8 +272,7 @@ std::string DescribePod(const PodWithStatus& p, const std::vector<RecordedEvent>
     for (const auto& c : st.conditions) out += std::string(kL1) + c.type + " \t" + Bool(c.status) + " \n";
   }
   Volumes(out, pod.spec.volumes);
-  // kubenode's pods declare no resources: always BestEffort.
-  out += "QoS Class:\tBestEffort\n";
+  out += "QoS Class:\t" + (st.qos_class.empty() ? std::string(cm::ToString(cm::GetPodQOS(pod))) : st.qos_class) + "\n";
   out += "Node-Selectors:\t<none>\n";
   out += "Tolerations:\t<none>\n";
   Events(out, events, now);

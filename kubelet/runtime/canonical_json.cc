@@ -65,6 +65,18 @@ json CanonicalJson(const api::Container& c) {
     mounts.push_back({{"name", m.name}, {"mountPath", m.mount_path}, {"subPath", m.sub_path}, {"readOnly", m.read_only}});
   }
   j["volumeMounts"] = mounts;
+  // Upstream's hash covers resources, so a changed limit restarts the container. Only when set, so the
+  // hash of a container without resources stays what it was (no restart on upgrade); by value, so
+  // "0.5" and "500m" are the same.
+  if (!c.resources.limits.empty() || !c.resources.requests.empty()) {
+    json resources = json::object();
+    for (const auto& [key, list] : {std::pair{"limits", &c.resources.limits}, std::pair{"requests", &c.resources.requests}}) {
+      json values = json::object();
+      for (const auto& [name, q] : *list) values[name] = q.milli;
+      resources[key] = values;
+    }
+    j["resources"] = resources;
+  }
   return j;
 }
 

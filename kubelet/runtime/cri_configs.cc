@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "kubelet/runtime/container_resources.h"
 #include "kubelet/runtime/labels.h"
 
 namespace kubenode::kubelet {
@@ -22,7 +23,8 @@ cri::Protocol ToCri(api::Protocol p) {
 
 }  // namespace
 
-cri::PodSandboxConfig BuildSandboxConfig(const api::Pod& pod, uint32_t attempt, const std::string& pod_logs_root) {
+cri::PodSandboxConfig BuildSandboxConfig(const api::Pod& pod, uint32_t attempt, const std::string& pod_logs_root,
+                                         const std::string& cgroup_parent) {
   cri::PodSandboxConfig config;
   config.metadata = {pod.metadata.name, pod.metadata.uid, pod.metadata.ns, attempt};
   if (!pod.spec.host_network) {
@@ -41,6 +43,7 @@ cri::PodSandboxConfig BuildSandboxConfig(const api::Pod& pod, uint32_t attempt, 
   config.annotations = SandboxAnnotations(pod);
   config.host_network = pod.spec.host_network;
   ApplySandboxSecurity(pod, config);
+  config.cgroup_parent = cgroup_parent;
   return config;
 }
 
@@ -73,6 +76,7 @@ Result<cri::ContainerConfig> BuildContainerConfig(const api::Pod& pod, const api
   config.annotations = ContainerAnnotations(pod, container, restart_count);
   config.log_path = container.name + "/" + std::to_string(restart_count) + ".log";
   if (auto st = ApplyContainerSecurity(pod, container, image_user, security, config); !st.ok()) return st;
+  config.resources = GenerateLinuxContainerResources(pod, container, HostMachineInfo());
   return config;
 }
 

@@ -16,7 +16,9 @@ namespace kubenode::kubelet {
 // /var/log/pods/<ns>_<name>_<uid>
 std::string PodLogDirectory(const std::string& pod_logs_root, const api::Pod& pod);
 
-cri::PodSandboxConfig BuildSandboxConfig(const api::Pod& pod, uint32_t attempt, const std::string& pod_logs_root);
+// `cgroup_parent`: the pod's cgroup (kubelet/cm/pod_container_manager.h); empty leaves it to the runtime.
+cri::PodSandboxConfig BuildSandboxConfig(const api::Pod& pod, uint32_t attempt, const std::string& pod_logs_root,
+                                         const std::string& cgroup_parent = "");
 
 // `volume_paths` maps volume name -> host path (SetUpVolumes); `image_ref` is what PullImage returned.
 // Fails (CreateContainerConfigError) if a mount names an unknown volume or runAsNonRoot is violated

@@ -264,7 +264,8 @@ SyncResult PodExecutor::SyncPod(const api::Pod& pod, const PodRuntimeState& stat
 
   std::string sandbox_id = actions.sandbox_id;
   std::string pod_ip = PodIP(state);
-  const auto sandbox_config = BuildSandboxConfig(pod, actions.attempt, options_.pod_logs_dir);
+  const auto sandbox_config = BuildSandboxConfig(pod, actions.attempt, options_.pod_logs_dir,
+                                                 options_.cgroup_parent ? options_.cgroup_parent(pod) : "");
   if (actions.create_sandbox) {
     // Upstream createPodSandbox makes the pod's log directory before asking the runtime for the sandbox.
     std::error_code ec;

@@ -3,6 +3,7 @@
 // or the listed containers (pull image, create, start, postStart). Also kills and removes whole pods.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -25,6 +26,7 @@ struct ExecutorOptions {
   std::string pod_logs_dir = "/var/log/pods";
   bool seccomp_default = false;  // KubeletConfiguration seccompDefault
   HostSecurity host_security;    // the node's SELinux / AppArmor (DetectHostSecurity)
+  std::function<std::string(const api::Pod&)> cgroup_parent;  // the pod's cgroup for CRI; unset: none
 };
 
 // Why a container is not running after a sync (upstream's reasonCache entries): CrashLoopBackOff,

@@ -1,5 +1,7 @@
 #include "kubelet/status/status_builder.h"
 
+#include "kubelet/cm/qos.h"
+
 namespace kubenode::kubelet {
 namespace {
 
@@ -205,6 +207,7 @@ api::PodStatus BuildPodStatus(const StatusInput& in) {
   st.init_container_statuses = ConvertContainers(in, in.pod.spec.init_containers, true);
   st.container_statuses = ConvertContainers(in, in.pod.spec.containers, false);
   st.phase = ComputePhase(in.pod, st);
+  st.qos_class = cm::ToString(cm::GetPodQOS(in.pod));
   // A terminal phase is final (upstream status manager refuses to leave it).
   if (in.previous && IsTerminal(in.previous->phase)) st.phase = in.previous->phase;
   st.conditions = Conditions(in.pod, st);

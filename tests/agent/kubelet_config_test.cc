@@ -170,7 +170,6 @@ shutdownGracePeriodCriticalPods: 10s
 clusterDomain: cluster.local
 clusterDNS: [10.96.0.10, "fd00::10"]
 resolvConf: ""
-cgroupDriver: systemd
 )",
                                                "kubelet.yaml");
   ASSERT_FALSE(c.ok());
@@ -183,7 +182,28 @@ cgroupDriver: systemd
   EXPECT_THAT(m, ::testing::HasSubstr("line 8: clusterDomain: Forbidden"));
   EXPECT_THAT(m, ::testing::HasSubstr("line 9: clusterDNS: Forbidden"));
   EXPECT_THAT(m, ::testing::HasSubstr("line 10: resolvConf: Forbidden"));
-  EXPECT_THAT(m, ::testing::HasSubstr("line 11: cgroupDriver: Forbidden"));
+}
+
+TEST(KubeletConfigTest, CgroupSettings) {
+  Result<KubeletConfig> d = ParseKubeletConfig("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n", "k.yaml");
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  EXPECT_TRUE(d->cgroups_per_qos);
+  EXPECT_EQ(d->cgroup_root, "/");
+  Result<KubeletConfig> c = ParseKubeletConfig(R"(apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+cgroupDriver: systemd
+cgroupsPerQOS: false
+cgroupRoot: /kn
+)",
+                                               "k.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->cgroup_driver, "systemd");
+  EXPECT_FALSE(c->cgroups_per_qos);
+  EXPECT_EQ(c->cgroup_root, "/kn");
+  Result<KubeletConfig> bad = ParseKubeletConfig(
+      "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupRoot: kn\n", "k.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), ::testing::HasSubstr("k.yaml: line 3: cgroupRoot: Invalid value: \"kn\""));
 }
 
 TEST(KubeletConfigTest, ZeroValuesMeanDefaultsLikeUpstream) {

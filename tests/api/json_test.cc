@@ -108,6 +108,12 @@ TEST(JsonTest, PodStatusUsesUpstreamNamesAndTimes) {
             "startTime: \"2026-01-01T00:00:00Z\"\n");
 }
 
+TEST(JsonTest, PodStatusHasQOSClass) {
+  PodStatus status;
+  status.qos_class = "Burstable";
+  EXPECT_EQ(ToJson(status).dump(), R"({"phase":"Pending","qosClass":"Burstable"})");
+}
+
 TEST(JsonTest, WaitingContainerHasEmptyLastState) {
   PodStatus status;
   ContainerStatus c;

@@ -61,6 +61,33 @@ TEST(ConvertTest, HostNetworkSandboxAndItsContainersUseTheNodeNamespace) {
   EXPECT_EQ(out.log_path(), "etcd/1.log");
 }
 
+TEST(ConvertTest, ContainerResourcesAndSandboxCgroupParent) {
+  PodSandboxConfig sandbox = NginxSandbox();
+  sandbox.cgroup_parent = "/kubepods/burstable/pod1234";
+  v1::PodSandboxConfig sandbox_out;
+  ToProto(sandbox, &sandbox_out);
+  EXPECT_EQ(sandbox_out.linux().cgroup_parent(), "/kubepods/burstable/pod1234");
+
+  ContainerConfig container;
+  container.metadata = {"app", 0};
+  v1::ContainerConfig plain;
+  ToProto(container, sandbox, &plain);
+  EXPECT_FALSE(plain.linux().has_resources());  // unset: the runtime's defaults
+
+  container.resources = LinuxContainerResources{100000, 20000, 102, 67108864, 999, {{"2MB", 0}, {"1GB", 1073741824}}};
+  v1::ContainerConfig out;
+  ToProto(container, sandbox, &out);
+  const auto& r = out.linux().resources();
+  EXPECT_EQ(r.cpu_period(), 100000);
+  EXPECT_EQ(r.cpu_quota(), 20000);
+  EXPECT_EQ(r.cpu_shares(), 102);
+  EXPECT_EQ(r.memory_limit_in_bytes(), 67108864);
+  EXPECT_EQ(r.oom_score_adj(), 999);
+  ASSERT_EQ(r.hugepage_limits_size(), 2);
+  EXPECT_EQ(r.hugepage_limits(1).page_size(), "1GB");
+  EXPECT_EQ(r.hugepage_limits(1).limit(), 1073741824u);
+}
+
 TEST(ConvertTest, FiltersSetOnlyWhatIsAsked) {
   v1::ContainerFilter out;
   ToProto(ContainerFilter{.pod_sandbox_id = "s1", .state = ContainerState::kRunning}, &out);

@@ -53,11 +53,13 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
     image_users_[image] = {uid, username};
   }
   // The process of a running container exits with `code`.
-  void ExitContainer(const std::string& id, int32_t code) {
+  // `reason` as the runtime reports it (containerd: "OOMKilled"); empty: Completed/Error by the code.
+  void ExitContainer(const std::string& id, int32_t code, const std::string& reason = "") {
     std::lock_guard lock(mu_);
     auto& c = containers_.at(id);
     if (c.status.state != cri::ContainerState::kRunning) return;
     FinishLocked(c, code);
+    if (!reason.empty()) c.status.reason = reason;
   }
   // The sandbox dies (its network namespace is gone): NotReady, and its containers exit.
   void KillSandbox(const std::string& id) {
