@@ -280,7 +280,7 @@ const std::initializer_list<const char*> kIgnoredKubeletFields = {
     "enableControllerAttachDetach", "protectKernelDefaults", "makeIPTablesUtilChains", "iptablesMasqueradeBit",
     "iptablesDropBit", "featureGates", "failSwapOn", "memorySwap", "containerLogMaxSize", "containerLogMaxFiles",
     "containerLogMaxWorkers", "containerLogMonitorInterval", "configMapAndSecretChangeDetectionStrategy",
-    "systemReserved", "kubeReserved", "reservedSystemCPUs", "showHiddenMetricsForVersion", "systemReservedCgroup",
+    "reservedSystemCPUs", "showHiddenMetricsForVersion", "systemReservedCgroup",
     "kubeReservedCgroup", "enforceNodeAllocatable", "allowedUnsafeSysctls", "volumePluginDir", "providerID",
     "kernelMemcgNotification", "logging", "enableSystemLogHandler", "enableSystemLogQuery",
     "shutdownGracePeriodByPodPriority", "crashLoopBackOff", "reservedMemory", "enableProfilingHandler",
@@ -293,6 +293,25 @@ const std::initializer_list<const char*> kIgnoredKubeletFields = {
 void NonEmptyString(api::NodeReader& r, const YAML::Node& v, const std::string& p, std::string& out) {
   std::string value;
   if (r.String(v, p, value) && !value.empty()) out = value;
+}
+
+// systemReserved / kubeReserved: a map of resource names to quantities, as upstream's validation allows.
+void ReadReserved(ConfigDocument& doc, const YAML::Node& v, const std::string& path,
+                  std::map<std::string, api::Quantity>& out) {
+  api::Labels text;
+  doc.reader().StringMap(v, path, text);
+  for (const auto& [name, value] : text) {
+    if (name != "cpu" && name != "memory" && name != "ephemeral-storage" && name != "pid") {
+      doc.Add(api::field::NotSupported(path + "." + name, name, {"cpu", "memory", "ephemeral-storage", "pid"}));
+      continue;
+    }
+    auto q = api::ParseQuantity(value);
+    if (!q || q->milli < 0) {
+      doc.Add(api::field::Invalid(path + "." + name, value, "must be a non-negative quantity"));
+      continue;
+    }
+    out[name] = *q;
+  }
 }
 
 struct KubeletFileValues {  // what defaulting needs to know beyond the decoded values
@@ -360,6 +379,8 @@ KubeletFileValues DecodeKubelet(ConfigDocument& doc, KubeletConfig& c) {
                {"clusterDNS", [&](auto& v, auto& p) { r.StringList(v, p, c.cluster_dns); }},
                {"resolvConf", [&](auto& v, auto& p) { r.String(v, p, c.resolv_conf); }},
                {"cgroupDriver", [&](auto& v, auto& p) { NonEmptyString(r, v, p, c.cgroup_driver); }},
+               {"systemReserved", [&](auto& v, auto& p) { ReadReserved(doc, v, p, c.system_reserved); }},
+               {"kubeReserved", [&](auto& v, auto& p) { ReadReserved(doc, v, p, c.kube_reserved); }},
            },
            kIgnoredKubeletFields);
   return set;

@@ -87,6 +87,13 @@ Result<agent::DaemonOptions> BuildOptions(const CLI::App& run, const RunFlags& f
   o.kubelet.pod_logs_dir = kc.pod_logs_dir;
   o.kubelet.file_check_frequency = Millis(kc.file_check_frequency);
   o.kubelet.sync_frequency = Millis(kc.sync_frequency);
+  if (auto info = host::ReadNodeInfo(); info.ok()) {
+    o.kubelet.node = kubelet::admission::MakeNodeFacts(o.kubelet.node_name, info->architecture, info->cpu_count,
+                                                       info->memory_bytes, kc.max_pods,
+                                                       {kc.system_reserved, kc.kube_reserved});
+  } else {
+    return info.status().WithContext("node capacity for pod admission");
+  }
   o.runtime_endpoint = kc.container_runtime_endpoint;
   o.image_endpoint = kc.image_service_endpoint;
   o.max_parallel_image_pulls = cri::PullParallelism(kc.serialize_image_pulls, kc.max_parallel_image_pulls);

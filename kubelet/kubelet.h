@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "cri/runtime_service.h"
+#include "kubelet/admission/pod_admitter.h"
 #include "kubelet/config/pod_config.h"
 #include "kubelet/config/pod_source.h"
 #include "kubelet/events/memory_event_recorder.h"
@@ -45,6 +46,9 @@ struct KubeletConfig {
   std::chrono::seconds sync_error_retry{10};           // retry of a failed sync (upstream pod worker back-off)
   // Most pods syncing at once (a runner thread each while busy); 0: syncs run only inside SyncOnce() (tests).
   int pod_worker_threads = PodWorkers::kMaxConcurrentPods;
+  // What admission checks pods against (allocatable, labels); unset: the node name and its labels, with
+  // resources unbounded (tests).
+  std::optional<admission::NodeFacts> node;
 };
 
 class Kubelet {
@@ -107,6 +111,10 @@ class Kubelet {
   void Loop();
   void LoopOnce();
   ProbeLookup Probes() const;
+  // Admits a pod a source adds (or a refused pod whose spec changed); true: drop its old Failed status. Requires mu_.
+  bool AdmitLocked(const api::Pod& pod);
+  // A pod refused at admission or past its active deadline: nothing runs, its status is Failed.
+  void SyncFailedPod(const api::Pod& pod, const PodRuntimeState& state, const admission::Verdict& verdict);
 
   KubeletConfig config_;
   cri::RuntimeService& runtime_;
@@ -118,6 +126,7 @@ class Kubelet {
   Backoff crash_backoff_;
   Backoff image_backoff_;
   PodExecutor executor_;
+  admission::PodAdmitter admitter_;
   StatusManager status_;
   GenericPleg pleg_;
   PodConfig pod_config_;

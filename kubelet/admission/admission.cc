@@ -115,6 +115,20 @@ api::Labels NodeLabels(const std::string& node_name, const std::string& arch) {
           {"beta.kubernetes.io/arch", arch}};
 }
 
+NodeFacts UnboundedNode(const std::string& node_name) {
+#if defined(__aarch64__)
+  const char* arch = "arm64";
+#else
+  const char* arch = "amd64";
+#endif
+  NodeFacts n;
+  n.name = node_name;
+  n.labels = NodeLabels(node_name, arch);
+  n.allocatable_milli_cpu = n.allocatable_memory = INT64_MAX / 4;
+  n.max_pods = INT32_MAX;
+  return n;
+}
+
 NodeFacts MakeNodeFacts(const std::string& node_name, const std::string& arch, int64_t cpu_count,
                         int64_t memory_bytes, int64_t max_pods, const Reserved& reserved) {
   NodeFacts n;

@@ -27,6 +27,9 @@ struct NodeFacts {
 // deprecated beta.kubernetes.io/ pair upstream still sets.
 api::Labels NodeLabels(const std::string& node_name, const std::string& arch);
 
+// A node of `node_name` with the well-known labels for this build's architecture and no resource bound.
+NodeFacts UnboundedNode(const std::string& node_name);
+
 // Allocatable = capacity - systemReserved - kubeReserved - the hard eviction threshold for memory
 // (upstream's default evictionHard memory.available<100Mi), never below zero.
 struct Reserved {
