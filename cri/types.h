@@ -36,6 +36,14 @@ struct PortMapping {
   bool operator==(const PortMapping&) const = default;
 };
 
+// The sandbox's resolv.conf (CRI DNSConfig): nameservers, search domains, options ("ndots:5").
+struct DNSConfig {
+  std::vector<std::string> servers;
+  std::vector<std::string> searches;
+  std::vector<std::string> options;
+  bool operator==(const DNSConfig&) const = default;
+};
+
 struct PodSandboxConfig {
   PodSandboxMetadata metadata;
   std::string hostname;
@@ -45,6 +53,7 @@ struct PodSandboxConfig {
   StringMap annotations;
   bool host_network = false;
   std::string cgroup_parent;
+  std::optional<DNSConfig> dns_config;  // unset: the runtime's default (the host's resolv.conf)
 };
 
 enum class SandboxState { kReady, kNotReady };

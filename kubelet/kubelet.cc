@@ -42,7 +42,7 @@ Kubelet::Kubelet(KubeletConfig config, cri::RuntimeService& runtime, cri::ImageS
       crash_backoff_(clock, 10s, 300s),  // upstream backOffPeriod, MaxContainerBackOff
       image_backoff_(clock, 10s, 300s),
       executor_(runtime, images, events, hooks ? *hooks : *own_hooks_, clock, crash_backoff_, image_backoff_,
-                ExecutorOptions{config_.root_dir, config_.pod_logs_dir}),
+                ExecutorOptions{config_.root_dir, config_.pod_logs_dir, config_.dns}),
       admitter_(config_.node ? *config_.node : admission::UnboundedNode(config_.node_name), events),
       pod_config_(clock, [this](const PodUpdate& u) { OnPodUpdate(u); }),
       workers_([this](const std::string& uid) { SyncPod(uid); }, config_.pod_worker_threads) {

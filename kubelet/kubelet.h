@@ -49,6 +49,7 @@ struct KubeletConfig {
   // What admission checks pods against (allocatable, labels); unset: the node name and its labels, with
   // resources unbounded (tests).
   std::optional<admission::NodeFacts> node;
+  DnsOptions dns;  // clusterDNS, clusterDomain, resolvConf
 };
 
 class Kubelet {

@@ -13,6 +13,7 @@
 #include "cri/runtime_service.h"
 #include "kubelet/event_recorder.h"
 #include "kubelet/runtime/backoff.h"
+#include "kubelet/runtime/dns.h"
 #include "kubelet/runtime/hook_runner.h"
 #include "kubelet/runtime/image_puller.h"
 #include "kubelet/runtime/planner.h"
@@ -22,6 +23,7 @@ namespace kubenode::kubelet {
 struct ExecutorOptions {
   std::string root_dir = "/var/lib/kubelet";
   std::string pod_logs_dir = "/var/log/pods";
+  DnsOptions dns;  // the sandbox's resolv.conf, hostname and domain
 };
 
 // Why a container is not running after a sync (upstream's reasonCache entries): CrashLoopBackOff,
@@ -65,6 +67,8 @@ class PodExecutor {
                                      bool is_init, const std::string& sandbox_id,
                                      const cri::PodSandboxConfig& sandbox_config, const std::string& pod_ip,
                                      const std::map<std::string, std::string>& volumes);
+  // Sets the sandbox's hostname and DNS config; `record_events`: the warnings of BuildPodDns as events.
+  Status ConfigureSandboxDns(const api::Pod& pod, bool record_events, cri::PodSandboxConfig& config);
   void PruneInitContainers(const api::Pod& pod, const PodRuntimeState& state, bool remove_all);
 
   cri::RuntimeService& runtime_;
