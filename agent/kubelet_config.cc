@@ -458,11 +458,6 @@ void RejectUnsupported(ConfigDocument& doc, const KubeletFileValues& set, const 
   if (c.shutdown_grace_period_critical_pods.count() != 0) {
     refuse("shutdownGracePeriodCriticalPods", "no graceful node shutdown; only 0s is accepted");
   }
-  if (!c.cluster_domain.empty()) refuse("clusterDomain", "no cluster DNS for pods yet");
-  if (!c.cluster_dns.empty()) refuse("clusterDNS", "no cluster DNS for pods yet");
-  if (c.resolv_conf != "/etc/resolv.conf") {
-    refuse("resolvConf", "pods get the runtime's copy of /etc/resolv.conf; only \"/etc/resolv.conf\" is accepted");
-  }
   if (c.cgroup_driver != "cgroupfs") {
     refuse("cgroupDriver", "kubenode sets no cgroup parent (the runtime's own configuration places pods); only \"cgroupfs\" is accepted");
   }

@@ -87,6 +87,7 @@ Result<agent::DaemonOptions> BuildOptions(const CLI::App& run, const RunFlags& f
   o.kubelet.pod_logs_dir = kc.pod_logs_dir;
   o.kubelet.file_check_frequency = Millis(kc.file_check_frequency);
   o.kubelet.sync_frequency = Millis(kc.sync_frequency);
+  o.kubelet.dns = {kc.cluster_dns, kc.cluster_domain, kc.resolv_conf};
   if (auto info = host::ReadNodeInfo(); info.ok()) {
     o.kubelet.node = kubelet::admission::MakeNodeFacts(o.kubelet.node_name, info->architecture, info->cpu_count,
                                                        info->memory_bytes, kc.max_pods,
