@@ -281,7 +281,7 @@ const std::initializer_list<const char*> kIgnoredKubeletFields = {
     "enableControllerAttachDetach", "protectKernelDefaults", "makeIPTablesUtilChains", "iptablesMasqueradeBit",
     "iptablesDropBit", "featureGates", "failSwapOn", "memorySwap", "containerLogMaxSize", "containerLogMaxFiles",
     "containerLogMaxWorkers", "containerLogMonitorInterval", "configMapAndSecretChangeDetectionStrategy",
-    "systemReserved", "kubeReserved", "reservedSystemCPUs", "showHiddenMetricsForVersion", "systemReservedCgroup",
+    "reservedSystemCPUs", "showHiddenMetricsForVersion", "systemReservedCgroup",
     "kubeReservedCgroup", "enforceNodeAllocatable", "volumePluginDir", "providerID",
     "kernelMemcgNotification", "logging", "enableSystemLogHandler", "enableSystemLogQuery",
     "shutdownGracePeriodByPodPriority", "crashLoopBackOff", "reservedMemory", "enableProfilingHandler",
@@ -294,6 +294,25 @@ const std::initializer_list<const char*> kIgnoredKubeletFields = {
 void NonEmptyString(api::NodeReader& r, const YAML::Node& v, const std::string& p, std::string& out) {
   std::string value;
   if (r.String(v, p, value) && !value.empty()) out = value;
+}
+
+// systemReserved / kubeReserved: a map of resource names to quantities, as upstream's validation allows.
+void ReadReserved(ConfigDocument& doc, const YAML::Node& v, const std::string& path,
+                  std::map<std::string, api::Quantity>& out) {
+  api::Labels text;
+  doc.reader().StringMap(v, path, text);
+  for (const auto& [name, value] : text) {
+    if (name != "cpu" && name != "memory" && name != "ephemeral-storage" && name != "pid") {
+      doc.Add(api::field::NotSupported(path + "." + name, name, {"cpu", "memory", "ephemeral-storage", "pid"}));
+      continue;
+    }
+    auto q = api::ParseQuantity(value);
+    if (!q || q->milli < 0) {
+      doc.Add(api::field::Invalid(path + "." + name, value, "must be a non-negative quantity"));
+      continue;
+    }
+    out[name] = *q;
+  }
 }
 
 struct KubeletFileValues {  // what defaulting needs to know beyond the decoded values
@@ -365,6 +384,8 @@ KubeletFileValues DecodeKubelet(ConfigDocument& doc, KubeletConfig& c) {
                {"allowedUnsafeSysctls", [&](auto& v, auto& p) { r.StringList(v, p, c.allowed_unsafe_sysctls); }},
                {"cgroupsPerQOS", [&](auto& v, auto& p) { r.Bool(v, p, c.cgroups_per_qos); }},
                {"cgroupRoot", [&](auto& v, auto& p) { NonEmptyString(r, v, p, c.cgroup_root); }},
+               {"systemReserved", [&](auto& v, auto& p) { ReadReserved(doc, v, p, c.system_reserved); }},
+               {"kubeReserved", [&](auto& v, auto& p) { ReadReserved(doc, v, p, c.kube_reserved); }},
            },
            kIgnoredKubeletFields);
   return set;
@@ -449,11 +470,6 @@ void RejectUnsupported(ConfigDocument& doc, const KubeletFileValues& set, const 
   if (c.shutdown_grace_period.count() != 0) refuse("shutdownGracePeriod", "no graceful node shutdown; only 0s is accepted");
   if (c.shutdown_grace_period_critical_pods.count() != 0) {
     refuse("shutdownGracePeriodCriticalPods", "no graceful node shutdown; only 0s is accepted");
-  }
-  if (!c.cluster_domain.empty()) refuse("clusterDomain", "no cluster DNS for pods yet");
-  if (!c.cluster_dns.empty()) refuse("clusterDNS", "no cluster DNS for pods yet");
-  if (c.resolv_conf != "/etc/resolv.conf") {
-    refuse("resolvConf", "pods get the runtime's copy of /etc/resolv.conf; only \"/etc/resolv.conf\" is accepted");
   }
 }
 

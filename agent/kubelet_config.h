@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@
 #include "api/field_errors.h"
 #include "api/field_lines.h"
 #include "api/node_reader.h"
+#include "api/quantity.h"
 #include "base/status.h"
 
 namespace kubenode::agent {
@@ -71,6 +73,11 @@ struct KubeletConfig {
   std::string root_dir = "/var/lib/kubelet";
   std::string node_ip;
   std::string hostname_override;
+
+  // systemReserved / kubeReserved: cpu, memory, ephemeral-storage, pid -> quantity. Allocatable (what pod
+  // admission checks requests against) is the capacity minus both.
+  std::map<std::string, api::Quantity> system_reserved;
+  std::map<std::string, api::Quantity> kube_reserved;
 };
 
 inline constexpr char kKubeletConfigAPIVersion[] = "kubelet.config.k8s.io/v1beta1";

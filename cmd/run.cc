@@ -94,6 +94,14 @@ Result<agent::DaemonOptions> BuildOptions(const CLI::App& run, const RunFlags& f
   o.kubelet.cgroups_per_qos = kc.cgroups_per_qos;
   o.kubelet.cgroup_root = kc.cgroup_root;
   o.kubelet.cgroup_driver = kc.cgroup_driver == "systemd" ? kubelet::cm::CgroupDriver::kSystemd : kubelet::cm::CgroupDriver::kCgroupfs;
+  o.kubelet.dns = {kc.cluster_dns, kc.cluster_domain, kc.resolv_conf};
+  if (auto info = host::ReadNodeInfo(); info.ok()) {
+    o.kubelet.node = kubelet::admission::MakeNodeFacts(o.kubelet.node_name, info->architecture, info->cpu_count,
+                                                       info->memory_bytes, kc.max_pods,
+                                                       {kc.system_reserved, kc.kube_reserved});
+  } else {
+    return info.status().WithContext("node capacity for pod admission");
+  }
   o.runtime_endpoint = kc.container_runtime_endpoint;
   o.image_endpoint = kc.image_service_endpoint;
   o.max_parallel_image_pulls = cri::PullParallelism(kc.serialize_image_pulls, kc.max_parallel_image_pulls);

@@ -152,6 +152,12 @@ void ToProto(const PodSandboxConfig& in, v1::PodSandboxConfig* out) {
   }
   CopyMap(in.labels, out->mutable_labels());
   CopyMap(in.annotations, out->mutable_annotations());
+  if (in.dns_config) {
+    auto* dns = out->mutable_dns_config();
+    for (const auto& s : in.dns_config->servers) dns->add_servers(s);
+    for (const auto& s : in.dns_config->searches) dns->add_searches(s);
+    for (const auto& o : in.dns_config->options) dns->add_options(o);
+  }
   auto* linux_config = out->mutable_linux();
   if (!in.cgroup_parent.empty()) linux_config->set_cgroup_parent(in.cgroup_parent);
   ToProto(in.security_context, linux_config->mutable_security_context());

@@ -96,6 +96,14 @@ struct LinuxContainerSecurityContext {
   bool operator==(const LinuxContainerSecurityContext&) const = default;
 };
 
+// The sandbox's resolv.conf (CRI DNSConfig): nameservers, search domains, options ("ndots:5").
+struct DNSConfig {
+  std::vector<std::string> servers;
+  std::vector<std::string> searches;
+  std::vector<std::string> options;
+  bool operator==(const DNSConfig&) const = default;
+};
+
 struct PodSandboxConfig {
   PodSandboxMetadata metadata;
   std::string hostname;
@@ -107,6 +115,7 @@ struct PodSandboxConfig {
   std::string cgroup_parent;
   LinuxSandboxSecurityContext security_context;  // namespace_options.network follows host_network
   StringMap sysctls;
+  std::optional<DNSConfig> dns_config;  // unset: the runtime's default (the host's resolv.conf)
 };
 
 enum class SandboxState { kReady, kNotReady };

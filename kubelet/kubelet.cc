@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "kubelet/admission/active_deadline.h"
 #include "kubelet/config/manifest_source.h"
 #include "kubelet/gc/container_gc.h"
 #include "kubelet/runtime/container_resources.h"
@@ -43,7 +44,9 @@ Kubelet::Kubelet(KubeletConfig config, cri::RuntimeService& runtime, cri::ImageS
       image_backoff_(clock, 10s, 300s),
       executor_(runtime, images, events, hooks ? *hooks : *own_hooks_, clock, crash_backoff_, image_backoff_,
                 ExecutorOptions{config_.root_dir, config_.pod_logs_dir, config_.seccomp_default, DetectHostSecurity(),
-                                [this](const api::Pod& pod) { return pod_cgroups_ ? pod_cgroups_->CgroupParent(pod) : ""; }}),
+                                [this](const api::Pod& pod) { return pod_cgroups_ ? pod_cgroups_->CgroupParent(pod) : ""; },
+                                config_.dns}),
+      admitter_(config_.node ? *config_.node : admission::UnboundedNode(config_.node_name), events),
       pod_config_(clock, [this](const PodUpdate& u) { OnPodUpdate(u); }),
       workers_([this](const std::string& uid) { SyncPod(uid); }, config_.pod_worker_threads),
       sysctls_(SysctlAllowlist::Create(config_.allowed_unsafe_sysctls)) {
@@ -84,6 +87,7 @@ ProbeLookup Kubelet::Probes() const {
 void Kubelet::OnPodUpdate(const PodUpdate& update) {
   auto log = Logger("kubelet");
   std::vector<std::string> uids;
+  std::vector<std::string> readmitted;  // refused pods admitted after an edit: their Failed status goes
   {
     std::lock_guard lock(mu_);
     for (const auto& pod : update.pods) {
@@ -93,6 +97,7 @@ void Kubelet::OnPodUpdate(const PodUpdate& update) {
         case PodOperation::kUpdate:
           log->info("{} pod {} from source {}", update.op == PodOperation::kAdd ? "ADD" : "UPDATE", FormatPod(pod),
                     update.source);
+          if (AdmitLocked(pod)) readmitted.push_back(uid);
           desired_[uid] = pod;
           removed_.erase(uid);
           break;
@@ -105,6 +110,7 @@ void Kubelet::OnPodUpdate(const PodUpdate& update) {
       uids.push_back(uid);
     }
   }
+  for (const auto& uid : readmitted) status_.Remove(uid);
   for (const auto& uid : uids) workers_.Enqueue(uid);
 }
 
@@ -135,6 +141,7 @@ void Kubelet::TerminatePod(const std::string& uid, const std::optional<api::Pod>
     return;
   }
   log->info("pod {} terminated and removed", last ? FormatPod(*last) : uid);
+  admitter_.Forget(uid);
   probes_.RemovePod(uid);
   status_.Remove(uid);
   if (last) {
@@ -194,6 +201,11 @@ void Kubelet::SyncPodOnce(const std::string& uid) {
     return;
   }
   if (RejectIfNotAdmitted(*pod, *state)) return;
+  if (const auto current = status_.Get(uid);
+      auto verdict = admitter_.Check(*pod, current ? &current->status : nullptr, clock_.WallNow())) {
+    SyncFailedPod(*pod, *state, *verdict);
+    return;
+  }
   const auto actions = ComputePodActions({*pod, *state, crash_backoff_, Probes()});
   SyncResult result;
   if (pod_cgroups_) {
@@ -244,7 +256,53 @@ void Kubelet::SyncPodOnce(const std::string& uid) {
     const auto retry = clock_.WallNow() + config_.sync_error_retry;
     if (!wake || retry < *wake) wake = retry;
   }
+  if (auto deadline = admission::ActiveDeadline(*pod, &status); deadline && (!wake || *deadline < *wake)) wake = *deadline;
   wake_at_[uid] = wake.value_or(clock_.WallNow() + config_.sync_frequency);
+}
+
+bool Kubelet::AdmitLocked(const api::Pod& pod) {
+  // Upstream HandlePodAdditions: a new pod is admitted against the active pods (admitted, not terminal).
+  const auto& uid = pod.metadata.uid;
+  std::vector<const api::Pod*> active;
+  for (const auto& [other_uid, other] : desired_) {
+    if (other_uid == uid || admitter_.Rejected(other_uid)) continue;
+    if (auto st = status_.Get(other_uid);
+        st && (st->status.phase == api::PodPhase::kSucceeded || st->status.phase == api::PodPhase::kFailed)) {
+      continue;
+    }
+    active.push_back(&other);
+  }
+  auto previous = desired_.find(uid);
+  return admitter_.OnPod(pod, previous == desired_.end() ? nullptr : &previous->second, active);
+}
+
+void Kubelet::SyncFailedPod(const api::Pod& pod, const PodRuntimeState& state, const admission::Verdict& verdict) {
+  // Upstream: a rejected pod never reaches the runtime; a pod past its deadline is killed (containers and
+  // sandbox) and not restarted.
+  PodRuntimeState now = state;
+  if (std::any_of(state.containers.begin(), state.containers.end(),
+                  [](const auto& c) { return c.state == cri::ContainerState::kRunning; }) ||
+      std::any_of(state.sandboxes.begin(), state.sandboxes.end(),
+                  [](const auto& s) { return s.state == cri::SandboxState::kReady; })) {
+    if (auto st = executor_.KillPod(&pod, state); !st.ok()) {
+      Logger("kubelet")->error("killing failed pod {}: {}", FormatPod(pod), st.message());
+    }
+    if (auto after = GetPodRuntimeState(runtime_, pod.metadata.uid); after.ok()) now = std::move(*after);
+  }
+  const auto previous = status_.Get(pod.metadata.uid);
+  api::PodStatus status;
+  if (!verdict.rejected) {
+    ReasonMap reasons;
+    status = BuildPodStatus({pod, now, reasons, nullptr, config_.node_ip, clock_.WallNow(),
+                             previous ? &previous->status : nullptr});
+  }
+  status.phase = api::PodPhase::kFailed;
+  status.reason = verdict.reason;
+  status.message = verdict.message;
+  status_.SetStatus(pod, status);
+  probes_.SyncPod(pod, "", {});
+  std::lock_guard lock(mu_);
+  if (desired_.contains(pod.metadata.uid)) wake_at_[pod.metadata.uid] = clock_.WallNow() + config_.sync_frequency;
 }
 
 void Kubelet::Housekeeping(bool run_gc) {

@@ -18,6 +18,7 @@
 #include "base/clock.h"
 #include "cri/runtime_service.h"
 #include "kubelet/cm/pod_container_manager.h"
+#include "kubelet/admission/pod_admitter.h"
 #include "kubelet/config/pod_config.h"
 #include "kubelet/config/pod_source.h"
 #include "kubelet/events/memory_event_recorder.h"
@@ -55,6 +56,10 @@ struct KubeletConfig {
   std::string cgroup_root = "/";
   cm::CgroupDriver cgroup_driver = cm::CgroupDriver::kCgroupfs;
   std::string cgroupfs_mount = "/sys/fs/cgroup";
+  // What admission checks pods against (allocatable, labels); unset: the node name and its labels, with
+  // resources unbounded (tests).
+  std::optional<admission::NodeFacts> node;
+  DnsOptions dns;  // clusterDNS, clusterDomain, resolvConf
 };
 
 class Kubelet {
@@ -119,6 +124,10 @@ class Kubelet {
   void Loop();
   void LoopOnce();
   ProbeLookup Probes() const;
+  // Admits a pod a source adds (or a refused pod whose spec changed); true: drop its old Failed status. Requires mu_.
+  bool AdmitLocked(const api::Pod& pod);
+  // A pod refused at admission or past its active deadline: nothing runs, its status is Failed.
+  void SyncFailedPod(const api::Pod& pod, const PodRuntimeState& state, const admission::Verdict& verdict);
 
   KubeletConfig config_;
   cri::RuntimeService& runtime_;
@@ -132,6 +141,7 @@ class Kubelet {
   Backoff crash_backoff_;
   Backoff image_backoff_;
   PodExecutor executor_;
+  admission::PodAdmitter admitter_;
   StatusManager status_;
   GenericPleg pleg_;
   PodConfig pod_config_;

@@ -5,8 +5,10 @@
 
 #include "base/log.h"
 #include "kubelet/runtime/cri_configs.h"
+#include "kubelet/runtime/hosts_file.h"
 #include "kubelet/runtime/labels.h"
 #include "kubelet/runtime/pod_logs.h"
+#include "kubelet/runtime/termination_message.h"
 #include "kubelet/runtime/volumes.h"
 
 namespace kubenode::kubelet {
@@ -176,6 +178,16 @@ ContainerSyncResult PodExecutor::StartContainer(const api::Pod& pod, const PodRu
   auto config = BuildContainerConfig(pod, container, is_init, restart_count, pulled.image_ref, volumes,
                                      ImageUserOf(*image),
                                      SecurityOptions{options_.root_dir + "/seccomp", options_.seccomp_default});
+  if (config.ok()) {
+    if (auto st = AddTerminationMessageMount(options_.root_dir, pod, container, *config); !st.ok()) {
+      Logger("kubelet")->error("pod {} container {}: {}", FormatPod(pod), container.name, st.message());  // as upstream
+    }
+    std::vector<std::string> ips = state.PodIPs();
+    if (!pod_ip.empty() && (ips.empty() || ips.front() != pod_ip)) ips = {pod_ip};
+    if (auto st = AddHostsMount(options_.root_dir, pod, container, ips, options_.dns.cluster_domain, *config); !st.ok()) {
+      config = st;
+    }
+  }
   if (!config.ok()) {
     events_.Event(ref, EventType::kWarning, "Failed", "Error: " + config.status().message());
     return {container.name, "CreateContainerConfigError", config.status().message()};
@@ -213,6 +225,21 @@ ContainerSyncResult PodExecutor::StartContainer(const api::Pod& pod, const PodRu
     }
   }
   return {container.name, "", ""};
+}
+
+Status PodExecutor::ConfigureSandboxDns(const api::Pod& pod, bool record_events, cri::PodSandboxConfig& config) {
+  // Upstream generatePodSandboxConfig: hostname (spec.hostname, setHostnameAsFQDN) and DNSConfig per dnsPolicy.
+  auto hostname = SandboxHostname(pod, options_.dns.cluster_domain);
+  if (!hostname.ok()) return hostname.status();
+  config.hostname = *hostname;
+  auto host = ReadHostResolvConf(options_.dns.resolv_conf);
+  if (!host.ok()) return host.status();
+  auto dns = BuildPodDns(pod, options_.dns, *host);
+  if (record_events) {
+    for (const auto& [reason, message] : dns.warnings) events_.Event(PodRef(pod), EventType::kWarning, reason, message);
+  }
+  config.dns_config = std::move(dns.config);
+  return {};
 }
 
 SyncResult PodExecutor::SyncPod(const api::Pod& pod, const PodRuntimeState& state, const PodActions& actions) {
@@ -264,8 +291,13 @@ SyncResult PodExecutor::SyncPod(const api::Pod& pod, const PodRuntimeState& stat
 
   std::string sandbox_id = actions.sandbox_id;
   std::string pod_ip = PodIP(state);
-  const auto sandbox_config = BuildSandboxConfig(pod, actions.attempt, options_.pod_logs_dir,
-                                                 options_.cgroup_parent ? options_.cgroup_parent(pod) : "");
+  auto sandbox_config = BuildSandboxConfig(pod, actions.attempt, options_.pod_logs_dir,
+                                           options_.cgroup_parent ? options_.cgroup_parent(pod) : "");
+  if (auto st = ConfigureSandboxDns(pod, actions.create_sandbox, sandbox_config); !st.ok()) {
+    events_.Event(PodRef(pod), EventType::kWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: " + st.message());
+    fail(st.WithContext("pod " + FormatPod(pod)));
+    return result;
+  }
   if (actions.create_sandbox) {
     // Upstream createPodSandbox makes the pod's log directory before asking the runtime for the sandbox.
     std::error_code ec;

@@ -14,6 +14,7 @@
 #include "cri/runtime_service.h"
 #include "kubelet/event_recorder.h"
 #include "kubelet/runtime/backoff.h"
+#include "kubelet/runtime/dns.h"
 #include "kubelet/runtime/hook_runner.h"
 #include "kubelet/runtime/image_puller.h"
 #include "kubelet/runtime/planner.h"
@@ -27,6 +28,7 @@ struct ExecutorOptions {
   bool seccomp_default = false;  // KubeletConfiguration seccompDefault
   HostSecurity host_security;    // the node's SELinux / AppArmor (DetectHostSecurity)
   std::function<std::string(const api::Pod&)> cgroup_parent;  // the pod's cgroup for CRI; unset: none
+  DnsOptions dns;  // the sandbox's resolv.conf, hostname and domain
 };
 
 // Why a container is not running after a sync (upstream's reasonCache entries): CrashLoopBackOff,
@@ -70,6 +72,8 @@ class PodExecutor {
                                      bool is_init, const std::string& sandbox_id,
                                      const cri::PodSandboxConfig& sandbox_config, const std::string& pod_ip,
                                      const std::map<std::string, std::string>& volumes);
+  // Sets the sandbox's hostname and DNS config; `record_events`: the warnings of BuildPodDns as events.
+  Status ConfigureSandboxDns(const api::Pod& pod, bool record_events, cri::PodSandboxConfig& config);
   void PruneInitContainers(const api::Pod& pod, const PodRuntimeState& state, bool remove_all);
 
   cri::RuntimeService& runtime_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kubelet/runtime/labels.h"
+#include "kubelet/runtime/termination_message.h"
 
 namespace kubenode::kubelet {
 
@@ -44,7 +45,7 @@ RuntimeContainer ToRuntimeContainer(const cri::ContainerStatus& s, const std::st
   c.finished_at = FromNanos(s.finished_at_ns);
   c.exit_code = s.exit_code;
   c.reason = s.reason;
-  c.message = s.message;
+  c.message = TerminationMessage(s);  // CRI's message and the container's termination message
   c.image = s.image;
   c.image_ref = s.image_ref;
   c.hash = GetOr(s.annotations, kContainerHashAnnotation);

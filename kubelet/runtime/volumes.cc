@@ -99,6 +99,11 @@ Result<std::map<std::string, std::string>> SetUpVolumes(const std::string& root_
     } else if (v.host_path) {
       path = v.host_path->path;
       st = CheckHostPath(*v.host_path);
+    } else if (!v.other_source.empty()) {
+      // configMap, secret, projected, ...: not set up by kubenode. An empty directory stands in so that the
+      // pod still starts; a FieldNotSupported event names the volume (kubelet/admission/unsupported_fields.h).
+      path = EmptyDirRoot(root_dir, pod.metadata.uid) + "/" + v.name;
+      st = SetUpEmptyDir(path, {});
     } else {
       st = Status::Error("no volume source");
     }

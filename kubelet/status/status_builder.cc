@@ -1,6 +1,7 @@
 #include "kubelet/status/status_builder.h"
 
 #include "kubelet/cm/qos.h"
+#include "kubelet/admission/readiness_gates.h"
 
 namespace kubenode::kubelet {
 namespace {
@@ -211,6 +212,8 @@ api::PodStatus BuildPodStatus(const StatusInput& in) {
   // A terminal phase is final (upstream status manager refuses to leave it).
   if (in.previous && IsTerminal(in.previous->phase)) st.phase = in.previous->phase;
   st.conditions = Conditions(in.pod, st);
+  admission::ApplyReadinessGates(in.pod.spec, in.previous ? in.previous->conditions : std::vector<api::PodCondition>{},
+                                 st.conditions);
   for (auto& c : st.conditions) {
     c.last_transition_time = in.now;
     if (in.previous == nullptr) continue;

@@ -115,8 +115,9 @@ TEST_F(KubeletFlowTest, AddedPodRunsWithSandboxAndContainers) {
 
   std::vector<std::string> reasons;
   for (const auto& e : kubelet_->EventsFor("default", "web-node1")) reasons.push_back(e.reason);
-  EXPECT_EQ(reasons, (std::vector<std::string>{"Pulling", "Pulled", "Created", "Started", "Pulling", "Pulled",
-                                               "Created", "Started"}));
+  // MissingClusterDNS: dnsPolicy ClusterFirst without clusterDNS falls back to Default, as upstream warns.
+  EXPECT_EQ(reasons, (std::vector<std::string>{"MissingClusterDNS", "Pulling", "Pulled", "Created", "Started", "Pulling",
+                                               "Pulled", "Created", "Started"}));
 }
 
 TEST_F(KubeletFlowTest, ExitedContainerRestartsWithCrashLoopBackOff) {
