@@ -19,6 +19,8 @@ Status StartApiMode(Daemon::Parts& p) {
   p.api_limiter = std::make_unique<apiclient::RateLimiter>(p.clock, o.kube_api_qps, o.kube_api_burst);
   p.api = std::make_unique<apiclient::ApiClient>(*p.api_transport, *p.api_limiter);
 
+  p.api_objects = std::make_unique<kubelet::ApiObjectsClient>(*p.api);
+  p.kubelet.SetApiObjects(p.api_objects.get());
   p.api_status = std::make_unique<kubelet::ApiStatusSyncer>(*p.api);
   auto source = std::make_unique<kubelet::ApiPodSource>(*p.api, o.kubelet.node_name);
   source->SetDeletionObserver([&p](const api::Pod& pod) {

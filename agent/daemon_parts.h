@@ -18,6 +18,7 @@
 #include "apiclient/curl_transport.h"
 #include "kubelet/config/api_source.h"
 #include "kubelet/node/node_status_reporter.h"
+#include "kubelet/runtime/api_objects_client.h"
 #include "kubelet/status/api_status_syncer.h"
 #include "base/clock.h"
 #include "cri/grpc_runtime_service.h"
@@ -71,6 +72,7 @@ struct Daemon::Parts {
   std::unique_ptr<kubelet::NodeStatusReporter> node_reporter;
   std::unique_ptr<ApiProxySource> api_proxy;  // also null with --no-proxy
   kubelet::ApiPodSource* api_pods = nullptr;  // owned by the kubelet
+  std::unique_ptr<kubelet::ApiObjectsClient> api_objects;
   std::thread mirror_thread;                  // mirror pods of the static pods
   std::atomic<bool> api_stop{false};
 

@@ -45,7 +45,7 @@ Kubelet::Kubelet(KubeletConfig config, cri::RuntimeService& runtime, cri::ImageS
       executor_(runtime, images, events, hooks ? *hooks : *own_hooks_, clock, crash_backoff_, image_backoff_,
                 ExecutorOptions{config_.root_dir, config_.pod_logs_dir, config_.seccomp_default, DetectHostSecurity(),
                                 [this](const api::Pod& pod) { return pod_cgroups_ ? pod_cgroups_->CgroupParent(pod) : ""; },
-                                config_.dns}),
+                                config_.dns, config_.node_ip}),
       admitter_(config_.node ? *config_.node : admission::UnboundedNode(config_.node_name), events),
       pod_config_(clock, [this](const PodUpdate& u) { OnPodUpdate(u); }),
       workers_([this](const std::string& uid) { SyncPod(uid); }, config_.pod_worker_threads),

@@ -75,6 +75,8 @@ class Kubelet {
   void SetManifestSink(ManifestSink sink) { manifest_sink_ = std::move(sink); }
   // Adds a pod source besides the manifest directory (e.g. an API server later). Before Start().
   void AddPodSource(std::unique_ptr<PodSource> source);
+  // API-server mode: where API pods' ConfigMaps, Secrets and tokens come from. Before Start().
+  void SetApiObjects(ApiObjects* objects) { executor_.SetApiObjects(objects); }
   // Called with all pods and statuses whenever one changes (the proxy's endpoints). Before Start().
   void AddStatusListener(StatusManager::Listener listener) { status_.AddListener(std::move(listener)); }
   // Called once, from the kubelet's loop, when every source has listed its pods and each of those pods has a

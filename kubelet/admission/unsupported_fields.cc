@@ -1,5 +1,7 @@
 #include "kubelet/admission/unsupported_fields.h"
 
+#include "kubelet/runtime/api_volumes.h"
+
 #include <algorithm>
 #include <string_view>
 
@@ -21,10 +23,6 @@ constexpr Entry kTable[] = {
     {"spec.imagePullSecrets", "images are pulled without credentials"},
     {"spec.resourceClaims", "no resources are allocated"},
     {"spec.hostUsers", "no user namespace"},
-    {"spec.containers[].env[].valueFrom", "the variable is not set from its source"},
-    {"spec.initContainers[].env[].valueFrom", "the variable is not set from its source"},
-    {"spec.containers[].envFrom", "no variables are read from it"},
-    {"spec.initContainers[].envFrom", "no variables are read from it"},
     {"spec.containers[].resizePolicy", "resources are not resized in place"},
     {"spec.containers[].resources.claims", "no resources are allocated"},
     {"spec.initContainers[].resources.claims", "no resources are allocated"},
@@ -82,7 +80,7 @@ std::vector<UnsupportedField> FindUnsupportedFields(const api::Pod& pod) {
   // Volumes whose source kubenode does not set up: an empty directory stands in, so the pod still starts.
   for (size_t i = 0; i < pod.spec.volumes.size(); ++i) {
     const auto& source = pod.spec.volumes[i].other_source;
-    if (source.empty()) continue;
+    if (source.empty() || ServedFromApi(pod, source)) continue;
     // other_source names the sources given (comma-separated if several, which validation refuses).
     for (size_t start = 0; start < source.size();) {
       const size_t comma = std::min(source.find(',', start), source.size());

@@ -107,6 +107,13 @@ bool IsApiVolumeSource(const std::string& source) {
   return source == "configMap" || source == "secret" || source == "downwardAPI" || source == "projected";
 }
 
+bool ServedFromApi(const api::Pod& pod, const std::string& source) {
+  if (!IsApiVolumeSource(source)) return false;
+  if (source == "downwardAPI") return true;
+  auto it = pod.metadata.annotations.find("kubernetes.io/config.source");
+  return it != pod.metadata.annotations.end() && it->second == "api";
+}
+
 Result<std::string> PodFieldValue(const api::Pod& pod, const std::string& field_path, const std::string& pod_ip,
                                   const std::string& host_ip) {
   if (field_path == "metadata.name") return pod.metadata.name;

@@ -25,6 +25,9 @@ using VolumePayload = std::map<std::string, VolumeFile>;  // relative path -> fi
 
 // True for the volume sources this writer serves.
 bool IsApiVolumeSource(const std::string& source);
+// True when `pod`'s volume of kind `source` is written by this writer: every kind for pods from the API
+// server; downwardAPI (which needs no API object) for static pods too.
+bool ServedFromApi(const api::Pod& pod, const std::string& source);
 
 class ApiVolumeWriter {
  public:

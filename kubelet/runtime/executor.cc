@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "kubelet/runtime/cri_configs.h"
+#include "kubelet/runtime/environment.h"
 #include "kubelet/runtime/hosts_file.h"
 #include "kubelet/runtime/labels.h"
 #include "kubelet/runtime/pod_logs.h"
@@ -101,6 +102,11 @@ Status PodExecutor::KillContainer(const api::Pod* pod, const RuntimeContainer& c
   return {};
 }
 
+void PodExecutor::SetApiObjects(ApiObjects* objects) {
+  api_objects_ = objects;
+  api_volumes_ = objects ? std::make_unique<ApiVolumeWriter>(*objects, clock_) : nullptr;
+}
+
 Status PodExecutor::KillPod(const api::Pod* pod, const PodRuntimeState& state, std::optional<int64_t> grace_override) {
   const auto ip = PodIP(state);
   Status first;
@@ -186,6 +192,22 @@ ContainerSyncResult PodExecutor::StartContainer(const api::Pod& pod, const PodRu
     if (!pod_ip.empty() && (ips.empty() || ips.front() != pod_ip)) ips = {pod_ip};
     if (auto st = AddHostsMount(options_.root_dir, pod, container, ips, options_.dns.cluster_domain, *config); !st.ok()) {
       config = st;
+    }
+  }
+  if (config.ok()) {
+    // Env from its sources and $(VAR) in command and args (the spec's own values stay in the hash).
+    auto env = ResolveEnvironment(pod, container, {pod_ip, options_.node_ip}, api_objects_);
+    if (!env.ok()) {
+      config = env.status();
+    } else {
+      std::map<std::string, std::string> values;
+      config->envs.clear();
+      for (const auto& e : *env) {
+        config->envs.push_back({e.name, e.value});
+        values[e.name] = e.value;
+      }
+      for (auto& arg : config->command) arg = ExpandVariables(arg, values);
+      for (auto& arg : config->args) arg = ExpandVariables(arg, values);
     }
   }
   if (!config.ok()) {
@@ -282,7 +304,7 @@ SyncResult PodExecutor::SyncPod(const api::Pod& pod, const PodRuntimeState& stat
   const bool anything_to_start = actions.next_init_container || !actions.containers_to_start.empty();
   if (!anything_to_start && !actions.create_sandbox) return result;
 
-  auto volumes = SetUpVolumes(options_.root_dir, pod);
+  auto volumes = SetUpVolumes(options_.root_dir, pod, api_volumes_.get());
   if (!volumes.ok()) {
     events_.Event(PodRef(pod), EventType::kWarning, "FailedMount", volumes.status().message());
     fail(volumes.status().WithContext("pod " + FormatPod(pod)));

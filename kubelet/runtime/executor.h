@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "base/clock.h"
 #include "cri/runtime_service.h"
 #include "kubelet/event_recorder.h"
+#include "kubelet/runtime/api_volumes.h"
 #include "kubelet/runtime/backoff.h"
 #include "kubelet/runtime/dns.h"
 #include "kubelet/runtime/hook_runner.h"
@@ -29,6 +31,7 @@ struct ExecutorOptions {
   HostSecurity host_security;    // the node's SELinux / AppArmor (DetectHostSecurity)
   std::function<std::string(const api::Pod&)> cgroup_parent;  // the pod's cgroup for CRI; unset: none
   DnsOptions dns;  // the sandbox's resolv.conf, hostname and domain
+  std::string node_ip;  // status.hostIP in the downward API
 };
 
 // Why a container is not running after a sync (upstream's reasonCache entries): CrashLoopBackOff,
@@ -65,6 +68,9 @@ class PodExecutor {
 
   const ExecutorOptions& options() const { return options_; }
 
+  // API-server mode: ConfigMaps, Secrets and tokens for volumes and env. Before the first sync; outlives it.
+  void SetApiObjects(ApiObjects* objects);
+
  private:
   Status KillContainer(const api::Pod* pod, const RuntimeContainer& c, const std::string& pod_ip,
                        const std::string& message, KillReason reason, std::optional<int64_t> grace_override);
@@ -84,6 +90,8 @@ class PodExecutor {
   Backoff& crash_backoff_;
   ImagePuller puller_;
   ExecutorOptions options_;
+  ApiObjects* api_objects_ = nullptr;
+  std::unique_ptr<ApiVolumeWriter> api_volumes_;
 };
 
 }  // namespace kubenode::kubelet

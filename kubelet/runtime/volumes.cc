@@ -88,7 +88,16 @@ Status CheckHostPath(const api::HostPathVolumeSource& src) {
 
 std::string PodDir(const std::string& root_dir, const std::string& pod_uid) { return root_dir + "/pods/" + pod_uid; }
 
-Result<std::map<std::string, std::string>> SetUpVolumes(const std::string& root_dir, const api::Pod& pod) {
+// Upstream's plugin directory names under pods/<uid>/volumes/.
+std::string PluginDirectory(const std::string& source) {
+  if (source == "configMap") return "kubernetes.io~configmap";
+  if (source == "secret") return "kubernetes.io~secret";
+  if (source == "downwardAPI") return "kubernetes.io~downward-api";
+  return "kubernetes.io~projected";
+}
+
+Result<std::map<std::string, std::string>> SetUpVolumes(const std::string& root_dir, const api::Pod& pod,
+                                                        ApiVolumeWriter* api_volumes) {
   std::map<std::string, std::string> paths;
   for (const auto& v : pod.spec.volumes) {
     Status st;
@@ -99,6 +108,9 @@ Result<std::map<std::string, std::string>> SetUpVolumes(const std::string& root_
     } else if (v.host_path) {
       path = v.host_path->path;
       st = CheckHostPath(*v.host_path);
+    } else if (api_volumes != nullptr && ServedFromApi(pod, v.other_source)) {
+      path = PodDir(root_dir, pod.metadata.uid) + "/volumes/" + PluginDirectory(v.other_source) + "/" + v.name;
+      st = api_volumes->Write(pod, v.name, path);
     } else if (!v.other_source.empty()) {
       // configMap, secret, projected, ...: not set up by kubenode. An empty directory stands in so that the
       // pod still starts; a FieldNotSupported event names the volume (kubelet/admission/unsupported_fields.h).

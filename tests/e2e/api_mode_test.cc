@@ -159,6 +159,69 @@ TEST_F(ApiModeTest, StaticPodsHaveMirrorPods) {
   EXPECT_EQ(count, 1u) << pods.output;
 }
 
+// What API pods bring: a configMap volume, a secret in env, the downward API and the service-account token, which
+// authenticates to the API server as the pod's ServiceAccount (TokenReview).
+TEST_F(ApiModeTest, ApiPodsGetConfigMapsSecretsAndTheirToken) {
+  for (int i = 0; i < 60 && control_plane_->Kubectl("get serviceaccount default").exit_code != 0; ++i) sleep(1);
+  const std::string manifest = control_plane_->dir() + "/consumer.yaml";
+  std::ofstream(manifest) << R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: app-config}
+data: {mode: fast}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: app-secret}
+stringData: {password: s3cret}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: consumer, labels: {app: consumer}}
+spec:
+  terminationGracePeriodSeconds: 2
+  volumes:
+  - {name: cfg, configMap: {name: app-config}}
+  containers:
+  - name: main
+    image: busybox:latest
+    env:
+    - name: PASSWORD
+      valueFrom: {secretKeyRef: {name: app-secret, key: password}}
+    - name: MY_POD
+      valueFrom: {fieldRef: {fieldPath: metadata.name}}
+    volumeMounts: [{name: cfg, mountPath: /etc/cfg}]
+    command: [sh, -c, 'echo MODE=$(cat /etc/cfg/mode); echo PASSWORD=$PASSWORD; echo POD=$MY_POD;
+      echo NS=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace);
+      echo TOKEN=$(cat /var/run/secrets/kubernetes.io/serviceaccount/token); trap "exit 0" TERM; while true; do sleep 1; done']
+)";
+  CommandResult apply = control_plane_->Kubectl("apply -f " + manifest);
+  ASSERT_EQ(apply.exit_code, 0) << apply.output;
+  std::string logs;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        logs = Cli("logs consumer").output;
+        return logs.find("TOKEN=") != std::string::npos;
+      },
+      kPodTimeout, 1s))
+      << logs << "\n" << Cli("get pods").output << Cli("get events").output;
+  EXPECT_NE(logs.find("MODE=fast\n"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("PASSWORD=s3cret\n"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("POD=consumer\n"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("NS=default\n"), std::string::npos) << logs;
+  const size_t at = logs.find("TOKEN=") + 6;
+  const std::string token = logs.substr(at, logs.find('\n', at) - at);
+  ASSERT_GT(token.size(), 100u) << logs;
+  const std::string review = control_plane_->dir() + "/review.json";
+  std::ofstream(review) << json{{"apiVersion", "authentication.k8s.io/v1"},
+                                {"kind", "TokenReview"},
+                                {"spec", {{"token", token}}}}
+                               .dump();
+  json reviewed = KubectlJson("create -f " + review);
+  ASSERT_TRUE(reviewed.is_object());
+  EXPECT_EQ(reviewed["status"]["authenticated"], true) << reviewed.dump(1);
+  EXPECT_EQ(reviewed["status"]["user"]["username"], "system:serviceaccount:default:default") << reviewed.dump(1);
+}
+
 }  // namespace
 }  // namespace kubenode::testing
 
@@ -181,6 +244,11 @@ class ApiModeReferenceTest : public ApiModeTest {
 };
 
 TEST_F(ApiModeReferenceTest, NginxThroughNodePortAndClusterIP) {
+  // The proxy half reads every Service and EndpointSlice: the node's identity gets kube-proxy's role (kubeadm
+  // binds it to kube-proxy's ServiceAccount; kubenode's proxy speaks as the node).
+  CommandResult bind = control_plane_->Kubectl(
+      "create clusterrolebinding kubenode:node-proxier --clusterrole=system:node-proxier --group=system:nodes");
+  ASSERT_EQ(bind.exit_code, 0) << bind.output;
   ASSERT_TRUE(Eventually([&] { return Condition(KubectlJson(std::string("get node ") + kNode), "Ready") == "True"; },
                          60s, 500ms));
   for (int i = 0; i < 60 && control_plane_->Kubectl("get serviceaccount default").exit_code != 0; ++i) sleep(1);
