@@ -26,14 +26,14 @@ void MoveToFront(std::list<std::string>& lru, std::list<std::string>::iterator& 
 
 }  // namespace
 
-ApiEventSink::ApiEventSink(EventRecorder& wrapped, const Clock& clock, Options options)
-    : wrapped_(wrapped), clock_(clock), options_(options) {}
+ApiEventSink::ApiEventSink(const Clock& clock, Options options)
+    : MemoryEventRecorder(clock, options.memory_capacity), clock_(clock), options_(options) {}
 
 ApiEventSink::~ApiEventSink() { Stop(); }
 
 void ApiEventSink::Event(const EventObject& object, EventType type, const std::string& reason,
                          const std::string& message) {
-  wrapped_.Event(object, type, reason, message);
+  MemoryEventRecorder::Event(object, type, reason, message);
   Queued queued{object, type, reason, message, clock_.Now(), clock_.WallNow()};
   std::lock_guard<std::mutex> lock(mu_);
   if (client_ == nullptr) return;

@@ -1,6 +1,7 @@
 // Events to the API server, as client-go's record package (EventBroadcaster + EventCorrelator + sink):
-// an EventRecorder tee. Every Event() goes to the wrapped recorder (the memory one the CLI reads) and, once
-// a sender is attached, into a bounded queue that one thread turns into core/v1 Events:
+// a tee. Every Event() is kept in memory as by MemoryEventRecorder (its base: the kubelet and the CLI read
+// that one, and the Kubelet takes a MemoryEventRecorder) and, once a sender is attached, goes into a bounded
+// queue that one thread turns into core/v1 Events:
 //   - deduplication (eventLogger): the same object, type, reason, message and fieldPath again within the
 //     window PATCHes the event it created (count, lastTimestamp) instead of POSTing a new one; an LRU of
 //     recent keys;
@@ -24,14 +25,15 @@
 
 #include "apiclient/client.h"
 #include "base/clock.h"
-#include "kubelet/event_recorder.h"
+#include "kubelet/events/memory_event_recorder.h"
 
 namespace kubenode::kubelet {
 
-class ApiEventSink : public EventRecorder {
+class ApiEventSink : public MemoryEventRecorder {
  public:
   // client-go's defaults (record.CorrelatorOptions, maxQueuedEvents, maxTriesPerEvent scaled down).
   struct Options {
+    size_t memory_capacity = 1000;  // MemoryEventRecorder's
     size_t queue_capacity = 1000;
     size_t lru_size = 4096;
     std::chrono::seconds dedup_window = std::chrono::minutes(10);
@@ -41,15 +43,15 @@ class ApiEventSink : public EventRecorder {
     std::chrono::milliseconds retry_backoff = std::chrono::seconds(1);  // doubled per retry
   };
 
-  ApiEventSink(EventRecorder& wrapped, const Clock& clock, Options options);
-  ApiEventSink(EventRecorder& wrapped, const Clock& clock) : ApiEventSink(wrapped, clock, Options{}) {}
+  ApiEventSink(const Clock& clock, Options options);
+  explicit ApiEventSink(const Clock& clock) : ApiEventSink(clock, Options{}) {}
   ~ApiEventSink() override;
 
   void Event(const EventObject& object, EventType type, const std::string& reason,
              const std::string& message) override;
 
   // From now on events are also queued for `client` (source.host and reportingInstance = `node_name`).
-  // Without it the sink only forwards to the wrapped recorder.
+  // Without it events are only kept in memory.
   void Attach(apiclient::ApiClient& client, std::string node_name);
   // The sender thread; Stop() joins it and discards what is still queued.
   void Start();
@@ -97,7 +99,6 @@ class ApiEventSink : public EventRecorder {
               const std::string& content_type);
   bool SleepUnlessStopped(std::chrono::milliseconds d);
 
-  EventRecorder& wrapped_;
   const Clock& clock_;
   const Options options_;
 

@@ -6,7 +6,6 @@
 #include <mutex>
 
 #include "base/fake_clock.h"
-#include "kubelet/events/memory_event_recorder.h"
 #include "tests/apiclient/fake_transport.h"
 
 namespace kubenode::kubelet {
@@ -26,7 +25,7 @@ ApiEventSink::Options FastRetries() {
 
 class ApiEventSinkTest : public ::testing::Test {
  protected:
-  ApiEventSinkTest() : limiter_(clock_, 0, 1), client_(transport_, limiter_), memory_(clock_), sink_(memory_, clock_, FastRetries()) {
+  ApiEventSinkTest() : limiter_(clock_, 0, 1), client_(transport_, limiter_), sink_(clock_, FastRetries()) {
     sink_.Attach(client_, "node-1");
   }
 
@@ -45,7 +44,6 @@ class ApiEventSinkTest : public ::testing::Test {
   FakeClock clock_;
   apiclient::RateLimiter limiter_;
   apiclient::ApiClient client_;
-  MemoryEventRecorder memory_;
   ApiEventSink sink_;
 };
 
@@ -180,16 +178,15 @@ TEST_F(ApiEventSinkTest, TheMemoryRecorderGetsEverything) {
   AnswerPosts(30);
   for (int i = 0; i < 30; ++i) sink_.Event(Container(), EventType::kNormal, "Started", "event " + std::to_string(i));
   sink_.SendPending();
-  EXPECT_EQ(memory_.List().size(), 30u);  // the spam filter and failures only concern the API server
+  EXPECT_EQ(sink_.List().size(), 30u);  // the spam filter and failures only concern the API server
 }
 
 TEST(ApiEventSinkDetachedTest, WithoutAnApiServerItOnlyForwards) {
   FakeClock clock;
-  MemoryEventRecorder memory(clock);
-  ApiEventSink sink(memory, clock);
+  ApiEventSink sink(clock);
   sink.Event(Container(), EventType::kNormal, "Pulled", "pulled");
   sink.SendPending();
-  EXPECT_EQ(memory.List().size(), 1u);
+  EXPECT_EQ(sink.List().size(), 1u);
   EXPECT_EQ(sink.queue_dropped(), 0u);
 }
 
@@ -229,8 +226,9 @@ TEST(ApiEventSinkStuckTest, EventNeverWaitsForTheApiServer) {
   StuckTransport transport;
   apiclient::RateLimiter limiter(clock, 0, 1);
   apiclient::ApiClient client(transport, limiter);
-  MemoryEventRecorder memory(clock, 5000);
-  ApiEventSink sink(memory, clock, FastRetries());
+  ApiEventSink::Options options = FastRetries();
+  options.memory_capacity = 5000;
+  ApiEventSink sink(clock, options);
   sink.Attach(client, "node-1");
   sink.Start();
   sink.Event(Container("first"), EventType::kNormal, "Pulled", "the sender takes this one and hangs");
@@ -241,7 +239,7 @@ TEST(ApiEventSinkStuckTest, EventNeverWaitsForTheApiServer) {
     sink.Event(Container("p" + std::to_string(i)), EventType::kNormal, "Started", "started");
   }
   EXPECT_EQ(sink.queue_dropped(), 1000u);
-  EXPECT_EQ(memory.List().size(), 2001u);
+  EXPECT_EQ(sink.List().size(), 2001u);
   transport.Release();
   sink.Stop();
 }
