@@ -99,7 +99,9 @@ TEST_F(ApiEventsTest, PodAndNodeEventsReachTheApiServer) {
     EXPECT_EQ(e["source"]["host"], kNode) << reason;
     EXPECT_EQ(e["reportingComponent"], "kubelet") << reason;
     EXPECT_EQ(e["involvedObject"]["fieldPath"], "spec.containers{main}") << reason;
-    if (pod.is_object()) EXPECT_EQ(e["involvedObject"]["uid"], pod["metadata"]["uid"]) << reason;
+    if (pod.is_object()) {
+      EXPECT_EQ(e["involvedObject"]["uid"], pod["metadata"]["uid"]) << reason;
+    }
   }
   CommandResult table = control_plane_->Kubectl("get events --field-selector involvedObject.name=sleeper");
   EXPECT_NE(table.output.find("Started container main"), std::string::npos) << table.output;
