@@ -18,6 +18,11 @@ Status StartApiMode(Daemon::Parts& p) {
   p.api_transport = std::make_unique<apiclient::CurlTransport>(*credentials);
   p.api_limiter = std::make_unique<apiclient::RateLimiter>(p.clock, o.kube_api_qps, o.kube_api_burst);
   p.api = std::make_unique<apiclient::ApiClient>(*p.api_transport, *p.api_limiter);
+  p.events.Attach(*p.api, o.kubelet.node_name);
+  p.events.Start();
+  // Upstream's nodeRef: a cluster-scoped object whose UID is the node's name.
+  const kubelet::EventObject node_ref{"Node", "", o.kubelet.node_name, o.kubelet.node_name, ""};
+  p.events.Event(node_ref, kubelet::EventType::kNormal, "Starting", "Starting kubelet.");
 
   p.api_objects = std::make_unique<kubelet::ApiObjectsClient>(*p.api);
   p.kubelet.SetApiObjects(p.api_objects.get());
@@ -60,6 +65,10 @@ Status StartApiMode(Daemon::Parts& p) {
     }
   };
   p.node_reporter = std::make_unique<kubelet::NodeStatusReporter>(*p.api, p.clock, facts, refresh);
+  p.node_reporter->SetReadyObserver([&p, node_ref](bool ready) {
+    const std::string reason = ready ? "NodeReady" : "NodeNotReady";
+    p.events.Event(node_ref, kubelet::EventType::kNormal, reason, "Node " + node_ref.name + " status is now: " + reason);
+  });
   p.node_reporter->Start();
 
   if (p.tracker) {
@@ -98,6 +107,7 @@ void StopApiMode(Daemon::Parts& p) {
   if (p.api_proxy) p.api_proxy->Stop();
   if (p.node_reporter) p.node_reporter->Stop();
   if (p.api_status) p.api_status->Stop();
+  p.events.Stop();
 }
 
 }  // namespace kubenode::agent

@@ -23,7 +23,7 @@
 #include "base/clock.h"
 #include "cri/grpc_runtime_service.h"
 #include "cri/pull_limiter.h"
-#include "kubelet/events/memory_event_recorder.h"
+#include "kubelet/events/api_event_sink.h"
 #include "kubelet/kubelet.h"
 #include "kubelet/prober/probe_manager_impl.h"
 #include "netfilter/nftnl_backend.h"
@@ -46,7 +46,8 @@ struct Daemon::Parts {
   cri::GrpcRuntimeService runtime;
   std::unique_ptr<cri::GrpcRuntimeService> image_runtime;  // only when imageServiceEndpoint differs
   cri::PullLimiter images;
-  kubelet::MemoryEventRecorder events;
+  // Kept in memory for the CLI; in API-server mode also sent to the API server (StartApiMode attaches it).
+  kubelet::ApiEventSink events;
   kubelet::ProbeManagerImpl probes;
   // Destroyed before `probes`, whose workers call back into it: Kubelet::Stop() (Daemon::Stop, and its
   // destructor) detaches it from `probes` first.

@@ -17,6 +17,15 @@ std::string MicroTime(api::Time t) {
   return seconds.substr(0, seconds.size() - 1) + fraction + "Z";
 }
 
+// The Ready condition's status ("True", "False", "Unknown"), or "" when there is none.
+std::string ReadyStatus(const json& status) {
+  if (!status.is_object() || !status.contains("conditions") || !status["conditions"].is_array()) return "";
+  for (const json& c : status["conditions"]) {
+    if (c.is_object() && c.value("type", "") == "Ready") return c.value("status", "");
+  }
+  return "";
+}
+
 }  // namespace
 
 NodeStatusReporter::NodeStatusReporter(apiclient::ApiClient& client, const Clock& clock, NodeFacts facts,
@@ -66,8 +75,11 @@ Status NodeStatusReporter::SyncStatus() {
   if (!changed && !due) return Status();
   auto patched = client_.Patch("/api/v1/nodes/" + facts_.name + "/status", {{"status", status}});
   if (!patched.ok()) return patched.status();
+  const std::string was_ready = ReadyStatus(last_status_);
+  const std::string ready = ReadyStatus(status);
   last_status_ = status;
   last_report_ = now;
+  if (ready_observer_ && ready != was_ready && !ready.empty()) ready_observer_(ready == "True");
   return Status();
 }
 

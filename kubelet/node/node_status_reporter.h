@@ -38,6 +38,10 @@ class NodeStatusReporter {
   Status SyncStatus();  // PATCH nodes/<name>/status when changed or due
   Status RenewLease();
 
+  // Called (from SyncStatus) when a reported Ready condition's status differs from the one before, as
+  // upstream's NodeReady/NodeNotReady events. Set before Start().
+  void SetReadyObserver(std::function<void(bool ready)> observer) { ready_observer_ = std::move(observer); }
+
   void Start();  // registers (retrying), then loops
   void Stop();
   bool Registered() const { return registered_.load(); }
@@ -55,6 +59,7 @@ class NodeStatusReporter {
   NodeFacts facts_;
   const std::function<void(NodeFacts&)> refresh_facts_;
   const Options options_;
+  std::function<void(bool)> ready_observer_;
   std::atomic<bool> registered_{false};
   mutable std::mutex mu_;
   std::string node_uid_;  // guarded by mu_
