@@ -64,7 +64,11 @@ Status StartApiMode(Daemon::Parts& p) {
       f.not_ready_message = "container runtime is down: " + version.status().message();
     }
   };
-  p.node_reporter = std::make_unique<kubelet::NodeStatusReporter>(*p.api, p.clock, facts, refresh);
+  kubelet::NodeStatusReporter::Options reporting;
+  reporting.update_frequency = o.node_status_update_frequency;
+  reporting.report_frequency = o.node_status_report_frequency;
+  facts.max_pods = o.max_pods;
+  p.node_reporter = std::make_unique<kubelet::NodeStatusReporter>(*p.api, p.clock, facts, refresh, reporting);
   p.node_reporter->SetReadyObserver([&p, node_ref](bool ready) {
     const std::string reason = ready ? "NodeReady" : "NodeNotReady";
     p.events.Event(node_ref, kubelet::EventType::kNormal, reason, "Node " + node_ref.name + " status is now: " + reason);

@@ -28,6 +28,9 @@ struct DaemonOptions {
   std::map<std::string, std::string> node_labels;  // --node-labels
   double kube_api_qps = 50;                         // kubeAPIQPS
   int kube_api_burst = 100;                         // kubeAPIBurst
+  int32_t max_pods = 110;                                           // maxPods
+  std::chrono::milliseconds node_status_update_frequency{10000};   // nodeStatusUpdateFrequency
+  std::chrono::milliseconds node_status_report_frequency{300000};  // nodeStatusReportFrequency
   // Proxy.
   bool run_proxy = true;
   std::string service_cluster_ip_range = "10.96.0.0/12";

@@ -465,8 +465,6 @@ void RejectUnsupported(ConfigDocument& doc, const KubeletFileValues& set, const 
   };
   if (c.pod_pids_limit != -1) refuse("podPidsLimit", "CRI has no per-pod PID limit; only -1 is accepted");
   if (c.read_only_port != 0) refuse("readOnlyPort", "kubenode serves no read-only port; only 0 is accepted");
-  if (set.node_status_update_frequency_set) refuse("nodeStatusUpdateFrequency", "kubenode reports no node status to an API server");
-  if (set.node_status_report_frequency_set) refuse("nodeStatusReportFrequency", "kubenode reports no node status to an API server");
   if (c.shutdown_grace_period.count() != 0) refuse("shutdownGracePeriod", "no graceful node shutdown; only 0s is accepted");
   if (c.shutdown_grace_period_critical_pods.count() != 0) {
     refuse("shutdownGracePeriodCriticalPods", "no graceful node shutdown; only 0s is accepted");

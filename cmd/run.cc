@@ -110,6 +110,9 @@ Result<agent::DaemonOptions> BuildOptions(const CLI::App& run, const RunFlags& f
   o.version = KUBENODE_VERSION;
   o.run_proxy = f.proxy;
   o.kubeconfig = f.kubeconfig;
+  o.max_pods = kc.max_pods;
+  o.node_status_update_frequency = Millis(kc.node_status_update_frequency);
+  o.node_status_report_frequency = Millis(kc.node_status_report_frequency);
   for (const std::string& label : f.node_labels) {
     size_t eq = label.find('=');
     if (eq == std::string::npos || eq == 0) return Status::Error("--node-labels: \"" + label + "\": expected key=value");
