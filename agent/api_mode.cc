@@ -68,6 +68,10 @@ Status StartApiMode(Daemon::Parts& p) {
   reporting.update_frequency = o.node_status_update_frequency;
   reporting.report_frequency = o.node_status_report_frequency;
   facts.max_pods = o.max_pods;
+  if (o.kubelet.node) {  // the same allocatable as admission checks pods against
+    facts.allocatable_milli_cpu = o.kubelet.node->allocatable_milli_cpu;
+    facts.allocatable_memory = o.kubelet.node->allocatable_memory;
+  }
   p.node_reporter = std::make_unique<kubelet::NodeStatusReporter>(*p.api, p.clock, facts, refresh, reporting);
   p.node_reporter->SetReadyObserver([&p, node_ref](bool ready) {
     const std::string reason = ready ? "NodeReady" : "NodeNotReady";

@@ -2,26 +2,13 @@
 
 #include <algorithm>
 
-#include "api/quantity.h"
+#include "kubelet/admission/admission.h"
 #include "api/rfc3339.h"
 
 namespace kubenode::kubelet {
 namespace {
 
 using nlohmann::json;
-
-// Upstream's default evictionHard memory.available: kept out of allocatable.
-constexpr int64_t kEvictionHardMemoryBytes = 100LL * 1024 * 1024;
-
-int64_t Reserved(const NodeFacts& facts, const std::string& resource, bool milli) {
-  int64_t total = 0;
-  for (const auto* reserved : {&facts.system_reserved, &facts.kube_reserved}) {
-    auto it = reserved->find(resource);
-    if (it == reserved->end()) continue;
-    if (auto q = api::ParseQuantity(it->second)) total += milli ? q->milli : q->Value();
-  }
-  return total;
-}
 
 json Condition(const std::string& type, bool status, const std::string& reason, const std::string& message,
                const json& previous, const std::string& now) {
@@ -50,12 +37,7 @@ std::string NodeVersion(const std::string& kubenode_version) {
 }
 
 std::map<std::string, std::string> NodeLabels(const NodeFacts& facts) {
-  const std::string& arch = facts.host.architecture;
-  return {{"kubernetes.io/hostname", facts.name},
-          {"kubernetes.io/os", "linux"},
-          {"kubernetes.io/arch", arch},
-          {"beta.kubernetes.io/os", "linux"},
-          {"beta.kubernetes.io/arch", arch}};
+  return admission::NodeLabels(facts.name, facts.host.architecture);
 }
 
 json NodeForRegistration(const NodeFacts& facts) {
@@ -87,9 +69,8 @@ json NodeStatus(const NodeFacts& facts, const json& previous, api::Time now_time
                    {"pods", std::to_string(facts.max_pods)},
                    {"hugepages-1Gi", "0"},
                    {"hugepages-2Mi", "0"}};
-  const int64_t alloc_cpu = std::max<int64_t>(0, cpu_milli - Reserved(facts, "cpu", true));
-  const int64_t alloc_memory =
-      std::max<int64_t>(0, memory - Reserved(facts, "memory", false) - kEvictionHardMemoryBytes);
+  const int64_t alloc_cpu = facts.allocatable_milli_cpu >= 0 ? facts.allocatable_milli_cpu : cpu_milli;
+  const int64_t alloc_memory = facts.allocatable_memory >= 0 ? facts.allocatable_memory : memory;
   json allocatable = {{"cpu", alloc_cpu % 1000 == 0 ? std::to_string(alloc_cpu / 1000) : std::to_string(alloc_cpu) + "m"},
                       {"memory", std::to_string(alloc_memory / 1024) + "Ki"},
                       {"pods", std::to_string(facts.max_pods)},
@@ -98,8 +79,7 @@ json NodeStatus(const NodeFacts& facts, const json& previous, api::Time now_time
   if (facts.ephemeral_storage_bytes > 0) {
     capacity["ephemeral-storage"] = std::to_string(facts.ephemeral_storage_bytes / 1024) + "Ki";
     // Upstream's default evictionHard nodefs.available is 10 %.
-    const int64_t alloc_storage = facts.ephemeral_storage_bytes - facts.ephemeral_storage_bytes / 10 -
-                                  Reserved(facts, "ephemeral-storage", false);
+    const int64_t alloc_storage = facts.ephemeral_storage_bytes - facts.ephemeral_storage_bytes / 10;
     allocatable["ephemeral-storage"] = std::to_string(std::max<int64_t>(0, alloc_storage));
   }
 

@@ -30,7 +30,10 @@ struct NodeFacts {
   std::vector<nlohmann::json> taints;               // registerWithTaints
   int32_t max_pods = 110;
   int64_t ephemeral_storage_bytes = 0;      // capacity of the root dir's filesystem
-  std::map<std::string, std::string> system_reserved, kube_reserved;  // quantities, e.g. {"memory": "512Mi"}
+  // Allocatable as admission computes it (kubelet/admission/admission.h MakeNodeFacts: capacity minus
+  // systemReserved, kubeReserved and the hard eviction threshold); negative: the capacity.
+  int64_t allocatable_milli_cpu = -1;
+  int64_t allocatable_memory = -1;
   int32_t kubelet_port = 10250;
   // Ready is false with this message when set (e.g. the container runtime is down).
   std::string not_ready_message;

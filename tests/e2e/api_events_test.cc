@@ -6,8 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/support/control_plane.h"
-#include "tests/support/daemon_fixture.h"
+#include "tests/support/api_node_fixture.h"
 
 namespace kubenode::testing {
 namespace {
@@ -16,29 +15,8 @@ using nlohmann::json;
 
 constexpr char kNode[] = "kubenode-events-1";
 
-class ApiEventsTest : public DaemonFixture {
+class ApiEventsTest : public ApiNodeFixture<kNode> {
  protected:
-  static void SetUpTestSuite() {
-    control_plane_ = new ControlPlane();
-    if (!control_plane_->ok()) return;
-    CommandResult made = RunCommand("bash " + K8sBinariesDir() + "/node-kubeconfig.sh " + control_plane_->dir() + " " +
-                                    kNode + " 2>&1");
-    if (made.exit_code != 0) ADD_FAILURE() << "node-kubeconfig.sh: " << made.output;
-  }
-  static void TearDownTestSuite() {
-    if (control_plane_ != nullptr && control_plane_->ok()) control_plane_->Kubectl(std::string("delete node ") + kNode);
-    delete control_plane_;
-    control_plane_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_TRUE(control_plane_->ok());
-    DaemonFixture::SetUp();
-  }
-  std::vector<std::string> DaemonFlags() const override {
-    return {"--no-proxy", "--hostname-override", kNode, "--kubeconfig",
-            control_plane_->dir() + "/node-" + kNode + ".kubeconfig"};
-  }
-
   // Events about one object, as `kubectl get events --field-selector` lists them.
   json Events(const std::string& ns, const std::string& kind, const std::string& name) {
     CommandResult r = control_plane_->Kubectl("-n " + ns + " get events -o json --field-selector involvedObject.kind=" +
@@ -54,7 +32,7 @@ class ApiEventsTest : public DaemonFixture {
     return nullptr;
   }
   void ApplyPod(const std::string& name, const std::string& command) {
-    for (int i = 0; i < 60 && control_plane_->Kubectl("get serviceaccount default").exit_code != 0; ++i) sleep(1);
+    WaitForDefaultServiceAccount();
     const std::string manifest = control_plane_->dir() + "/" + name + ".yaml";
     std::ofstream(manifest) << "apiVersion: v1\nkind: Pod\nmetadata: {name: " << name << "}\n"
                             << "spec:\n  automountServiceAccountToken: false\n  terminationGracePeriodSeconds: 1\n"
@@ -63,11 +41,7 @@ class ApiEventsTest : public DaemonFixture {
     CommandResult apply = control_plane_->Kubectl("apply -f " + manifest);
     ASSERT_EQ(apply.exit_code, 0) << apply.output;
   }
-
-  static ControlPlane* control_plane_;
 };
-
-ControlPlane* ApiEventsTest::control_plane_ = nullptr;
 
 TEST_F(ApiEventsTest, PodAndNodeEventsReachTheApiServer) {
   json node_events;

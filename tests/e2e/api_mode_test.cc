@@ -6,8 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/support/control_plane.h"
-#include "tests/support/daemon_fixture.h"
+#include "tests/support/api_node_fixture.h"
 #include "tests/support/reference_manifests.h"
 
 namespace kubenode::testing {
@@ -17,46 +16,7 @@ using nlohmann::json;
 
 constexpr char kNode[] = "kubenode-api-1";
 
-class ApiModeTest : public DaemonFixture {
- protected:
-  static void SetUpTestSuite() {
-    control_plane_ = new ControlPlane();
-    if (!control_plane_->ok()) return;
-    CommandResult made = RunCommand("bash " + K8sBinariesDir() + "/node-kubeconfig.sh " + control_plane_->dir() + " " +
-                                    kNode + " 2>&1");
-    if (made.exit_code != 0) ADD_FAILURE() << "node-kubeconfig.sh: " << made.output;
-  }
-  static void TearDownTestSuite() {
-    if (control_plane_ != nullptr && control_plane_->ok()) control_plane_->Kubectl(std::string("delete node ") + kNode);
-    delete control_plane_;
-    control_plane_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_TRUE(control_plane_->ok());
-    DaemonFixture::SetUp();
-  }
-  std::vector<std::string> DaemonFlags() const override {
-    return {"--no-proxy", "--hostname-override", kNode, "--kubeconfig",
-            control_plane_->dir() + "/node-" + kNode + ".kubeconfig"};
-  }
-
-  json KubectlJson(const std::string& args) {
-    CommandResult r = control_plane_->Kubectl(args + " -o json");
-    if (r.exit_code != 0) return nullptr;
-    return json::parse(r.output, nullptr, false);
-  }
-  static std::string Condition(const json& object, const std::string& type) {
-    if (!object.is_object() || !object["status"].contains("conditions")) return "";
-    for (const json& c : object["status"]["conditions"]) {
-      if (c.value("type", "") == type) return c.value("status", "");
-    }
-    return "";
-  }
-
-  static ControlPlane* control_plane_;
-};
-
-ControlPlane* ApiModeTest::control_plane_ = nullptr;
+using ApiModeTest = ApiNodeFixture<kNode>;
 
 TEST_F(ApiModeTest, NodeRegistersReadyRunsAScheduledPodAndDeletesIt) {
   json node;
@@ -89,7 +49,7 @@ TEST_F(ApiModeTest, NodeRegistersReadyRunsAScheduledPodAndDeletesIt) {
       30s, 1s));
 
   // A pod for the scheduler (no nodeName): it lands here, runs, and its status reaches the API.
-  for (int i = 0; i < 60 && control_plane_->Kubectl("get serviceaccount default").exit_code != 0; ++i) sleep(1);
+  WaitForDefaultServiceAccount();
   const std::string manifest = control_plane_->dir() + "/sleeper.yaml";
   std::ofstream(manifest) << "apiVersion: v1\nkind: Pod\nmetadata: {name: sleeper, labels: {app: sleeper}}\n"
                              "spec:\n  automountServiceAccountToken: false\n  terminationGracePeriodSeconds: 5\n"
@@ -162,7 +122,7 @@ TEST_F(ApiModeTest, StaticPodsHaveMirrorPods) {
 // What API pods bring: a configMap volume, a secret in env, the downward API and the service-account token, which
 // authenticates to the API server as the pod's ServiceAccount (TokenReview).
 TEST_F(ApiModeTest, ApiPodsGetConfigMapsSecretsAndTheirToken) {
-  for (int i = 0; i < 60 && control_plane_->Kubectl("get serviceaccount default").exit_code != 0; ++i) sleep(1);
+  WaitForDefaultServiceAccount();
   const std::string manifest = control_plane_->dir() + "/consumer.yaml";
   std::ofstream(manifest) << R"(apiVersion: v1
 kind: ConfigMap
@@ -235,7 +195,7 @@ class ApiModeReferenceTest : public ApiModeTest {
  protected:
   std::vector<std::string> DaemonFlags() const override {
     return {"--cluster-cidr", RequiredEnv("KUBENODE_POD_SUBNET"), "--hostname-override", kNode, "--kubeconfig",
-            control_plane_->dir() + "/node-" + kNode + ".kubeconfig"};
+            NodeKubeconfig()};
   }
   void TearDown() override {
     DaemonFixture::TearDown();
@@ -251,7 +211,7 @@ TEST_F(ApiModeReferenceTest, NginxThroughNodePortAndClusterIP) {
   ASSERT_EQ(bind.exit_code, 0) << bind.output;
   ASSERT_TRUE(Eventually([&] { return Condition(KubectlJson(std::string("get node ") + kNode), "Ready") == "True"; },
                          60s, 500ms));
-  for (int i = 0; i < 60 && control_plane_->Kubectl("get serviceaccount default").exit_code != 0; ++i) sleep(1);
+  WaitForDefaultServiceAccount();
   const std::string pod_file = control_plane_->dir() + "/nginx.yaml";
   const std::string service_file = control_plane_->dir() + "/service.yaml";
   std::ofstream(pod_file) << kReferencePod;

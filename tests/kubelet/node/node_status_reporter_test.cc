@@ -22,7 +22,9 @@ NodeFacts Facts() {
   f.host.os_image = "Debian GNU/Linux 12 (bookworm)";
   f.runtime_version = "containerd://1.6.20";
   f.kubelet_version = NodeVersion("v0.1.0");
-  f.system_reserved = {{"cpu", "500m"}, {"memory", "512Mi"}};
+  // What admission::MakeNodeFacts makes of systemReserved cpu 500m, memory 512Mi.
+  f.allocatable_milli_cpu = 1500;
+  f.allocatable_memory = (4194304LL - 524288 - 102400) * 1024;
   return f;
 }
 

@@ -1,0 +1,65 @@
+// kubenode as a node of a real v1.28 cluster, for e2e tests: one control plane per test suite
+// (tests/support/control_plane.h) with a node kubeconfig for `node_name`, and per test a `kubenode run
+// --kubeconfig` (tests/support/daemon_fixture.h) on the harness's containerd.
+#pragma once
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/control_plane.h"
+#include "tests/support/daemon_fixture.h"
+
+namespace kubenode::testing {
+
+template <const char* kNodeName>
+class ApiNodeFixture : public DaemonFixture {
+ protected:
+  static void SetUpTestSuite() {
+    control_plane_ = new ControlPlane();
+    if (!control_plane_->ok()) return;
+    CommandResult made = RunCommand("bash " + K8sBinariesDir() + "/node-kubeconfig.sh " + control_plane_->dir() + " " +
+                                    kNodeName + " 2>&1");
+    if (made.exit_code != 0) ADD_FAILURE() << "node-kubeconfig.sh: " << made.output;
+  }
+  static void TearDownTestSuite() {
+    if (control_plane_ != nullptr && control_plane_->ok()) {
+      control_plane_->Kubectl(std::string("delete node ") + kNodeName);
+    }
+    delete control_plane_;
+    control_plane_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(control_plane_->ok());
+    DaemonFixture::SetUp();
+  }
+  // The kubelet half only; a test of the proxy half overrides this.
+  std::vector<std::string> DaemonFlags() const override {
+    return {"--no-proxy", "--hostname-override", kNodeName, "--kubeconfig", NodeKubeconfig()};
+  }
+  static std::string NodeKubeconfig() { return control_plane_->dir() + "/node-" + kNodeName + ".kubeconfig"; }
+
+  // `kubectl ARGS -o json` as admin; null when kubectl failed.
+  nlohmann::json KubectlJson(const std::string& args) {
+    CommandResult r = control_plane_->Kubectl(args + " -o json");
+    if (r.exit_code != 0) return nullptr;
+    return nlohmann::json::parse(r.output, nullptr, false);
+  }
+  static std::string Condition(const nlohmann::json& object, const std::string& type) {
+    if (!object.is_object() || !object["status"].contains("conditions")) return "";
+    for (const nlohmann::json& c : object["status"]["conditions"]) {
+      if (c.value("type", "") == type) return c.value("status", "");
+    }
+    return "";
+  }
+  // Pods are admitted only once the controller-manager made the namespace's default ServiceAccount.
+  void WaitForDefaultServiceAccount() {
+    for (int i = 0; i < 60 && control_plane_->Kubectl("get serviceaccount default").exit_code != 0; ++i) sleep(1);
+  }
+
+  static inline ControlPlane* control_plane_ = nullptr;
+};
+
+}  // namespace kubenode::testing
