@@ -5,13 +5,21 @@
 namespace kubenode::kubelet {
 namespace {
 
-// Equal as upstream's checkAndUpdatePod: spec, labels, annotations (ignoring config.seen).
+// Equal as upstream's checkAndUpdatePod: spec (typed and as written: a toleration or a volume's items count
+// too), labels, annotations (ignoring config.seen); not resourceVersion or status, which API pods change often.
+bool SameSource(const api::Pod& a, const api::Pod& b) {
+  static const nlohmann::json kNone;
+  const nlohmann::json& sa = a.source.contains("spec") ? a.source["spec"] : kNone;
+  const nlohmann::json& sb = b.source.contains("spec") ? b.source["spec"] : kNone;
+  return sa == sb;
+}
+
 bool SamePod(const api::Pod& a, const api::Pod& b) {
   auto strip = [](api::Labels l) {
     l.erase(kConfigSeenAnnotation);
     return l;
   };
-  return a.spec == b.spec && a.metadata.labels == b.metadata.labels &&
+  return a.spec == b.spec && SameSource(a, b) && a.metadata.labels == b.metadata.labels &&
          strip(a.metadata.annotations) == strip(b.metadata.annotations) && a.metadata.name == b.metadata.name &&
          a.metadata.ns == b.metadata.ns;
 }
