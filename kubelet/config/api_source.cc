@@ -7,7 +7,13 @@
 namespace kubenode::kubelet {
 
 Result<api::Pod> DecodeApiPod(const nlohmann::json& object) {
-  const std::string text = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // Items of a LIST carry no apiVersion and kind (only watch events do): they are Pods of v1.
+  nlohmann::json typed = object;
+  if (typed.is_object()) {
+    if (!typed.contains("apiVersion")) typed["apiVersion"] = "v1";
+    if (!typed.contains("kind")) typed["kind"] = "Pod";
+  }
+  const std::string text = typed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   auto decoded = api::DecodeManifests(text, "API pod " + apiclient::ObjectKey(object), {.strict = false, .validate = false});
   if (!decoded.ok()) return decoded.status();
   if (decoded->size() != 1 || !std::holds_alternative<api::Pod>((*decoded)[0].object)) {

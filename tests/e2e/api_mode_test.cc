@@ -119,6 +119,47 @@ TEST_F(ApiModeTest, StaticPodsHaveMirrorPods) {
   EXPECT_EQ(count, 1u) << pods.output;
 }
 
+// kubenode killed (-9) and started again: the pod it runs is adopted, not restarted, and its status in the API
+// stays Running with the same container.
+TEST_F(ApiModeTest, ARestartAdoptsApiPods) {
+  WaitForDefaultServiceAccount();
+  const std::string manifest = control_plane_->dir() + "/adopted.yaml";
+  std::ofstream(manifest) << "apiVersion: v1\nkind: Pod\nmetadata: {name: adopted}\n"
+                             "spec:\n  automountServiceAccountToken: false\n  terminationGracePeriodSeconds: 2\n"
+                             "  containers:\n  - name: main\n    image: busybox:latest\n"
+                             "    command: [sh, -c, 'trap \"exit 0\" TERM; while true; do sleep 1; done']\n";
+  CommandResult apply = control_plane_->Kubectl("apply -f " + manifest);
+  ASSERT_EQ(apply.exit_code, 0) << apply.output;
+  json pod;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        pod = KubectlJson("get pod adopted");
+        return pod.is_object() && Condition(pod, "Ready") == "True";
+      },
+      kPodTimeout, 1s))
+      << pod.dump(1);
+  const std::string container_id = pod["status"]["containerStatuses"][0]["containerID"];
+  RestartDaemon();
+  // The restarted node reports again (its lease moves) and the pod is the same container, never restarted.
+  json lease = KubectlJson(std::string("-n kube-node-lease get lease ") + kNode);
+  ASSERT_TRUE(lease.is_object());
+  const std::string renew = lease["spec"]["renewTime"];
+  ASSERT_TRUE(Eventually(
+      [&] {
+        json now = KubectlJson(std::string("-n kube-node-lease get lease ") + kNode);
+        return now.is_object() && now["spec"]["renewTime"] != renew;
+      },
+      30s, 1s));
+  ASSERT_TRUE(Eventually([&] { return Cli("get pods").output.find("adopted") != std::string::npos; }, 30s, 500ms));
+  pod = KubectlJson("get pod adopted");
+  ASSERT_TRUE(pod.is_object());
+  EXPECT_EQ(pod["status"]["containerStatuses"][0]["containerID"], container_id) << pod.dump(1);
+  EXPECT_EQ(pod["status"]["containerStatuses"][0]["restartCount"], 0);
+  EXPECT_EQ(Condition(pod, "Ready"), "True");
+  CommandResult del = control_plane_->Kubectl("delete pod adopted --timeout=60s");
+  EXPECT_EQ(del.exit_code, 0) << del.output;
+}
+
 // What API pods bring: a configMap volume, a secret in env, the downward API and the service-account token, which
 // authenticates to the API server as the pod's ServiceAccount (TokenReview).
 TEST_F(ApiModeTest, ApiPodsGetConfigMapsSecretsAndTheirToken) {

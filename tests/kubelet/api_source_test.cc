@@ -108,6 +108,13 @@ TEST_F(ApiSourceTest, APodBeingDeletedLeavesTheSnapshotAndIsReported) {
   EXPECT_EQ(deleted, std::vector<std::string>{"uid-b"});
 }
 
+TEST(DecodeApiPodTest, ListItemsWithoutTypeMetaAreV1Pods) {
+  auto pod = DecodeApiPod(nlohmann::json::parse(
+      R"({"metadata":{"name":"x","namespace":"ns","uid":"u"},"spec":{"containers":[{"name":"c","image":"busybox"}]}})"));
+  ASSERT_TRUE(pod.ok()) << pod.status().message();
+  EXPECT_EQ(pod->metadata.uid, "u");
+}
+
 TEST(DecodeApiPodTest, NamesThePodInErrors) {
   auto pod = DecodeApiPod(nlohmann::json::parse(
       R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"x","namespace":"ns"},"spec":{"containers":"no"}})"));
