@@ -4,6 +4,7 @@
 #include "agent/daemon_parts.h"
 #include "apiclient/kubeconfig.h"
 #include "base/log.h"
+#include "base/stoppable_sleep.h"
 #include "host/node_info.h"
 #include "kubelet/config/api_source.h"
 
@@ -103,7 +104,7 @@ Status StartApiMode(Daemon::Parts& p) {
       } catch (const std::exception& e) {
         Logger("kubelet")->error("mirror pods: {}", e.what());
       }
-      for (int i = 0; i < 40 && !p.api_stop.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      SleepUnlessStopped(std::chrono::seconds(2), p.api_stop);
     }
   });
   return Status();

@@ -1,11 +1,12 @@
 #include "apiclient/kubeconfig.h"
 
+#include "apiclient/base64.h"
+
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 
-#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 namespace kubenode::apiclient {
@@ -17,23 +18,6 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-Result<std::string> Base64Decode(const std::string& text) {
-  std::string clean;
-  for (char c : text) {
-    if (!std::isspace(static_cast<unsigned char>(c))) clean += c;
-  }
-  if (clean.size() % 4 != 0) return Status::Error("not base64");
-  std::string out(clean.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
-  if (n < 0) return Status::Error("not base64");
-  size_t padding = 0;
-  if (!clean.empty() && clean.back() == '=') ++padding;
-  if (clean.size() > 1 && clean[clean.size() - 2] == '=') ++padding;
-  out.resize(static_cast<size_t>(n) - padding);
-  return out;
 }
 
 // Finds the entry named `name` in a kubeconfig list ("clusters", "users", "contexts") and returns its
@@ -61,7 +45,7 @@ Result<std::string> DataOrFile(const YAML::Node& node, const std::string& key, c
                                const std::string& base_dir) {
   std::string data = Text(node, (key + "-data").c_str());
   if (!data.empty()) {
-    Result<std::string> decoded = Base64Decode(data);
+    Result<std::string> decoded = DecodeBase64(data);
     if (!decoded.ok()) return Status::Error(where + "." + key + "-data: " + decoded.status().message());
     return decoded;
   }

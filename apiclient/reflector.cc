@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "base/stoppable_sleep.h"
 
 namespace kubenode::apiclient {
 namespace {
@@ -13,14 +14,6 @@ constexpr auto kMaxBackoff = std::chrono::seconds(30);
 
 std::string Join(const std::string& collection, const std::string& query) {
   return collection + (query.empty() ? "" : "?" + query);
-}
-
-// Sleeps `d` in small steps so that a stop is noticed.
-void SleepUnlessStopped(std::chrono::milliseconds d, const std::atomic<bool>& stop) {
-  const auto until = std::chrono::steady_clock::now() + d;
-  while (!stop.load() && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "api/rfc3339.h"
 #include "base/log.h"
+#include "base/stoppable_sleep.h"
 
 namespace kubenode::kubelet {
 namespace {
@@ -137,12 +138,6 @@ void NodeStatusReporter::Stop() {
 
 void NodeStatusReporter::Loop() {
   auto log = Logger("kubelet");
-  auto sleep = [&](std::chrono::milliseconds d) {
-    const auto until = std::chrono::steady_clock::now() + d;
-    while (!stop_.load() && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  };
   auto backoff = std::chrono::milliseconds(800);
   while (!stop_.load() && !registered_.load()) {
     try {
@@ -152,7 +147,7 @@ void NodeStatusReporter::Loop() {
     } catch (const std::exception& e) {
       log->error("registering node {}: {}", facts_.name, e.what());
     }
-    sleep(backoff);
+    SleepUnlessStopped(backoff, stop_);
     backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(7));
   }
   auto next_status = std::chrono::steady_clock::now();
@@ -173,7 +168,7 @@ void NodeStatusReporter::Loop() {
     } catch (const std::exception& e) {
       log->error("node status: {}", e.what());
     }
-    sleep(std::chrono::milliseconds(100));
+    SleepUnlessStopped(std::chrono::milliseconds(100), stop_);
   }
 }
 

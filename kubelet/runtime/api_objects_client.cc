@@ -1,23 +1,9 @@
 #include "kubelet/runtime/api_objects_client.h"
 
-#include <openssl/evp.h>
-
 #include "api/rfc3339.h"
+#include "apiclient/base64.h"
 
 namespace kubenode::kubelet {
-
-Result<std::string> DecodeBase64(const std::string& text) {
-  if (text.size() % 4 != 0) return Status::Error("illegal base64 data");
-  std::string out(text.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  if (n < 0) return Status::Error("illegal base64 data");
-  size_t padding = 0;
-  if (!text.empty() && text.back() == '=') ++padding;
-  if (text.size() > 1 && text[text.size() - 2] == '=') ++padding;
-  out.resize(static_cast<size_t>(n) - padding);
-  return out;
-}
 
 Result<std::optional<nlohmann::json>> ApiObjectsClient::GetOptional(const std::string& path) {
   auto response = client_.Call("GET", path);
@@ -38,7 +24,7 @@ Result<std::optional<ObjectData>> ApiObjectsClient::ConfigMap(const std::string&
   }
   if (o.contains("binaryData") && o["binaryData"].is_object()) {
     for (const auto& [key, value] : o["binaryData"].items()) {
-      auto bytes = DecodeBase64(value.is_string() ? value.get<std::string>() : "");
+      auto bytes = apiclient::DecodeBase64(value.is_string() ? value.get<std::string>() : "");
       if (!bytes.ok()) return bytes.status().WithContext("configmap \"" + name + "\" binaryData[" + key + "]");
       data[key] = *bytes;
     }
@@ -54,7 +40,7 @@ Result<std::optional<ObjectData>> ApiObjectsClient::Secret(const std::string& ns
   const nlohmann::json& o = **object;
   if (o.contains("data") && o["data"].is_object()) {
     for (const auto& [key, value] : o["data"].items()) {
-      auto bytes = DecodeBase64(value.is_string() ? value.get<std::string>() : "");
+      auto bytes = apiclient::DecodeBase64(value.is_string() ? value.get<std::string>() : "");
       if (!bytes.ok()) return bytes.status().WithContext("secret \"" + name + "\" data[" + key + "]");
       data[key] = *bytes;
     }

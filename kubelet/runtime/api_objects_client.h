@@ -18,7 +18,4 @@ class ApiObjectsClient : public ApiObjects {
   apiclient::ApiClient& client_;
 };
 
-// base64 (standard alphabet, padded) to bytes.
-Result<std::string> DecodeBase64(const std::string& text);
-
 }  // namespace kubenode::kubelet

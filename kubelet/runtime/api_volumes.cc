@@ -77,11 +77,7 @@ Status AddDownward(const api::Pod& pod, const json& source, int default_mode, Vo
       std::string value = "0";
       for (const api::Container& c : pod.spec.containers) {
         if (c.name != container_name && !container_name.empty()) continue;
-        const bool limit = resource.rfind("limits.", 0) == 0;
-        const std::string name = resource.substr(resource.find('.') + 1);
-        const api::ResourceList& list = limit ? c.resources.limits : c.resources.requests;
-        auto it = list.find(name);
-        if (it != list.end()) value = std::to_string(it->second.Value());  // divisor 1: cores rounded up, bytes
+        value = ResourceFieldValue(c, resource);
         break;
       }
       out[path] = {value, ModeOf(item, "mode", default_mode)};
@@ -105,6 +101,14 @@ std::string ReadFileOr(const fs::path& path, bool& ok) {
 
 bool IsApiVolumeSource(const std::string& source) {
   return source == "configMap" || source == "secret" || source == "downwardAPI" || source == "projected";
+}
+
+std::string ResourceFieldValue(const api::Container& container, const std::string& resource) {
+  const bool limit = resource.rfind("limits.", 0) == 0;
+  const std::string name = resource.substr(resource.find('.') + 1);
+  const api::ResourceList& list = limit ? container.resources.limits : container.resources.requests;
+  auto it = list.find(name);
+  return it == list.end() ? "0" : std::to_string(it->second.Value());
 }
 
 bool ServedFromApi(const api::Pod& pod, const std::string& source) {

@@ -55,6 +55,10 @@ class ApiVolumeWriter {
 // Writes `payload` into `dir` atomically; a no-op when `dir` already holds exactly it.
 Status WriteAtomically(const std::string& dir, const VolumePayload& payload, const std::string& timestamp);
 
+// A container's resource as the downward API's resourceFieldRef gives it with divisor 1 ("limits.memory" →
+// bytes, "requests.cpu" → cores rounded up); "0" when the container does not set it.
+std::string ResourceFieldValue(const api::Container& container, const std::string& resource);
+
 // A downward API field of the pod as upstream formats it ("metadata.labels" as sorted key="value" lines).
 Result<std::string> PodFieldValue(const api::Pod& pod, const std::string& field_path, const std::string& pod_ip,
                                   const std::string& host_ip);

@@ -101,13 +101,7 @@ Result<std::vector<api::EnvVar>> ResolveEnvironment(const api::Pod& pod, const a
       if (!value.ok()) return value.status();
       set(var.name, *value);
     } else if (from.contains("resourceFieldRef")) {
-      const json& ref = from["resourceFieldRef"];
-      const std::string resource = ref.value("resource", "");
-      const bool limit = resource.rfind("limits.", 0) == 0;
-      const std::string name = resource.substr(resource.find('.') + 1);
-      const api::ResourceList& list = limit ? container.resources.limits : container.resources.requests;
-      auto it = list.find(name);
-      set(var.name, it == list.end() ? "0" : std::to_string(it->second.Value()));
+      set(var.name, ResourceFieldValue(container, from["resourceFieldRef"].value("resource", "")));
     } else {
       const bool secret = from.contains("secretKeyRef");
       const json& ref = secret ? from["secretKeyRef"] : from.value("configMapKeyRef", json::object());

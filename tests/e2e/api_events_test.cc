@@ -31,16 +31,6 @@ class ApiEventsTest : public ApiNodeFixture<kNode> {
     }
     return nullptr;
   }
-  void ApplyPod(const std::string& name, const std::string& command) {
-    WaitForDefaultServiceAccount();
-    const std::string manifest = control_plane_->dir() + "/" + name + ".yaml";
-    std::ofstream(manifest) << "apiVersion: v1\nkind: Pod\nmetadata: {name: " << name << "}\n"
-                            << "spec:\n  automountServiceAccountToken: false\n  terminationGracePeriodSeconds: 1\n"
-                            << "  containers:\n  - name: main\n    image: busybox:latest\n"
-                            << "    command: [sh, -c, '" << command << "']\n";
-    CommandResult apply = control_plane_->Kubectl("apply -f " + manifest);
-    ASSERT_EQ(apply.exit_code, 0) << apply.output;
-  }
 };
 
 TEST_F(ApiEventsTest, PodAndNodeEventsReachTheApiServer) {
@@ -55,7 +45,7 @@ TEST_F(ApiEventsTest, PodAndNodeEventsReachTheApiServer) {
   EXPECT_EQ(Find(node_events, "Starting")["message"], "Starting kubelet.");
   EXPECT_EQ(Find(node_events, "NodeReady")["source"]["host"], kNode);
 
-  ApplyPod("sleeper", "trap \"exit 0\" TERM; while true; do sleep 1; done");
+  ASSERT_NO_FATAL_FAILURE(ApplyBusyboxPod("sleeper", kSleepUntilTerm, 1));
   json events;
   ASSERT_TRUE(Eventually(
       [&] {
@@ -86,7 +76,7 @@ TEST_F(ApiEventsTest, PodAndNodeEventsReachTheApiServer) {
 // (PATCHed), not one event per repeat.
 TEST_F(ApiEventsTest, RepeatsAreOneEventWithACount) {
   ASSERT_TRUE(Eventually([&] { return !Find(Events("default", "Node", kNode), "NodeReady").is_null(); }, 60s, 1s));
-  ApplyPod("crasher", "exit 1");
+  ASSERT_NO_FATAL_FAILURE(ApplyBusyboxPod("crasher", "exit 1", 1));
   json events;
   ASSERT_TRUE(Eventually(
       [&] {

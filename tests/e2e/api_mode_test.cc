@@ -49,14 +49,7 @@ TEST_F(ApiModeTest, NodeRegistersReadyRunsAScheduledPodAndDeletesIt) {
       30s, 1s));
 
   // A pod for the scheduler (no nodeName): it lands here, runs, and its status reaches the API.
-  WaitForDefaultServiceAccount();
-  const std::string manifest = control_plane_->dir() + "/sleeper.yaml";
-  std::ofstream(manifest) << "apiVersion: v1\nkind: Pod\nmetadata: {name: sleeper, labels: {app: sleeper}}\n"
-                             "spec:\n  automountServiceAccountToken: false\n  terminationGracePeriodSeconds: 5\n"
-                             "  containers:\n  - name: main\n    image: busybox:latest\n"
-                             "    command: [sh, -c, 'trap \"exit 0\" TERM; while true; do sleep 1; done']\n";
-  CommandResult apply = control_plane_->Kubectl("apply -f " + manifest);
-  ASSERT_EQ(apply.exit_code, 0) << apply.output;
+  ASSERT_NO_FATAL_FAILURE(ApplyBusyboxPod("sleeper", kSleepUntilTerm, 5));
   json pod;
   ASSERT_TRUE(Eventually(
       [&] {
@@ -122,14 +115,7 @@ TEST_F(ApiModeTest, StaticPodsHaveMirrorPods) {
 // kubenode killed (-9) and started again: the pod it runs is adopted, not restarted, and its status in the API
 // stays Running with the same container.
 TEST_F(ApiModeTest, ARestartAdoptsApiPods) {
-  WaitForDefaultServiceAccount();
-  const std::string manifest = control_plane_->dir() + "/adopted.yaml";
-  std::ofstream(manifest) << "apiVersion: v1\nkind: Pod\nmetadata: {name: adopted}\n"
-                             "spec:\n  automountServiceAccountToken: false\n  terminationGracePeriodSeconds: 2\n"
-                             "  containers:\n  - name: main\n    image: busybox:latest\n"
-                             "    command: [sh, -c, 'trap \"exit 0\" TERM; while true; do sleep 1; done']\n";
-  CommandResult apply = control_plane_->Kubectl("apply -f " + manifest);
-  ASSERT_EQ(apply.exit_code, 0) << apply.output;
+  ASSERT_NO_FATAL_FAILURE(ApplyBusyboxPod("adopted", kSleepUntilTerm, 2));
   json pod;
   ASSERT_TRUE(Eventually(
       [&] {

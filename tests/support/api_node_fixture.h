@@ -59,6 +59,21 @@ class ApiNodeFixture : public DaemonFixture {
     for (int i = 0; i < 60 && control_plane_->Kubectl("get serviceaccount default").exit_code != 0; ++i) sleep(1);
   }
 
+  // A busybox pod for the scheduler (no nodeName, no service-account volume) running `command`, applied with
+  // kubectl; the test fails when kubectl refuses it.
+  void ApplyBusyboxPod(const std::string& name, const std::string& command, int grace_seconds) {
+    WaitForDefaultServiceAccount();
+    const std::string manifest = control_plane_->dir() + "/" + name + ".yaml";
+    std::ofstream(manifest) << "apiVersion: v1\nkind: Pod\nmetadata: {name: " << name << "}\n"
+                            << "spec:\n  automountServiceAccountToken: false\n  terminationGracePeriodSeconds: "
+                            << grace_seconds << "\n  containers:\n  - name: main\n    image: busybox:latest\n"
+                            << "    command: [sh, -c, '" << command << "']\n";
+    CommandResult apply = control_plane_->Kubectl("apply -f " + manifest);
+    ASSERT_EQ(apply.exit_code, 0) << apply.output;
+  }
+  // A container that runs until SIGTERM and then exits 0 at once.
+  static constexpr char kSleepUntilTerm[] = "trap \"exit 0\" TERM; while true; do sleep 1; done";
+
   static inline ControlPlane* control_plane_ = nullptr;
 };
 
