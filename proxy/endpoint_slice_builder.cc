@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "api/ports.h"
+
 namespace kubenode::proxy {
 
 namespace {
@@ -68,12 +70,7 @@ bool SelectorMatches(const api::Labels& selector, const api::Labels& labels) {
 
 int32_t ResolveTargetPort(const api::Pod& pod, const api::IntOrString& target, api::Protocol protocol) {
   if (!target.is_string) return target.int_value;
-  for (const api::Container& container : pod.spec.containers) {
-    for (const api::ContainerPort& port : container.ports) {
-      if (port.name == target.string_value && port.protocol == protocol) return port.container_port;
-    }
-  }
-  return 0;
+  return api::FindPodPort(pod, target.string_value, protocol).value_or(0);
 }
 
 std::vector<api::EndpointSlice> BuildEndpointSlices(const api::Service& service, const std::vector<PodWithStatus>& pods,

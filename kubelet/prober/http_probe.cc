@@ -172,7 +172,7 @@ bool IsRedirect(int code) { return code == 301 || code == 302 || code == 303 || 
 std::string HttpProbeRequest::Url() const { return scheme + "://" + JoinHostPort(host, port) + target; }
 
 Result<HttpProbeRequest> NewHttpProbeRequest(const api::HTTPGetAction& action, const api::Container& container,
-                                             const std::string& pod_ip) {
+                                             const std::string& pod_ip, const char* default_user_agent) {
   HttpProbeRequest request;
   request.scheme = action.scheme.empty() ? "http" : ToLower(action.scheme);
   request.host = action.host.empty() ? pod_ip : action.host;
@@ -195,7 +195,7 @@ Result<HttpProbeRequest> NewHttpProbeRequest(const api::HTTPGetAction& action, c
     }
     request.headers.push_back(header);
   }
-  if (!has_user_agent) request.headers.push_back({"User-Agent", kProbeUserAgent});
+  if (!has_user_agent) request.headers.push_back({"User-Agent", default_user_agent});
   if (!has_accept) request.headers.push_back({"Accept", "*/*"});
   return request;
 }

@@ -19,6 +19,7 @@
 namespace kubenode::kubelet::prober {
 
 inline constexpr char kProbeUserAgent[] = "kube-probe/1.28";
+inline constexpr char kLifecycleUserAgent[] = "kube-lifecycle/1.28";  // httpGet lifecycle hooks
 inline constexpr size_t kMaxResponseBody = 10 * 1024;  // upstream maxRespBodyLength
 
 struct HttpProbeRequest {
@@ -33,8 +34,10 @@ struct HttpProbeRequest {
 };
 
 // Builds the request for `action` on a container of a pod with IP `pod_ip`. Errors: an unknown port name.
+// Lifecycle hooks use the same request with their own User-Agent, as upstream's NewRequestForHTTPGetAction.
 Result<HttpProbeRequest> NewHttpProbeRequest(const api::HTTPGetAction& action, const api::Container& container,
-                                             const std::string& pod_ip);
+                                             const std::string& pod_ip,
+                                             const char* default_user_agent = kProbeUserAgent);
 
 // The request text sent on the wire.
 std::string SerializeRequest(const HttpProbeRequest& request);

@@ -1,5 +1,6 @@
-// Runs lifecycle hooks (postStart, preStop): exec through CRI ExecSync, httpGet as a plain HTTP/1.1 GET to
-// the pod IP, as upstream's lifecycle.handlerRunner. Behind an interface so tests record hook calls.
+// Runs lifecycle hooks (postStart, preStop): exec through CRI ExecSync, httpGet through the probes' HTTP
+// client (to the pod IP unless the hook names a host), as upstream's lifecycle.handlerRunner. Behind an
+// interface so tests record hook calls.
 #pragma once
 
 #include <chrono>
@@ -27,9 +28,5 @@ class CriHookRunner : public HookRunner {
  private:
   cri::RuntimeService& runtime_;
 };
-
-// A blocking HTTP GET; OK for any response status below 400 (upstream treats transport errors and
-// error statuses as hook failures).
-Status HttpGet(const std::string& host, int port, const std::string& path, std::chrono::seconds timeout);
 
 }  // namespace kubenode::kubelet

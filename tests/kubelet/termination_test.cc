@@ -238,6 +238,37 @@ TEST_F(TerminationTest, PreStopHttpGetHitsTheServerBeforeStopContainer) {
   EXPECT_TRUE(EventsNamed("FailedPreStopHook").empty());
 }
 
+// The hook's httpGet goes through the probes' client: a named port of the container, the hook's headers and
+// upstream's lifecycle User-Agent.
+TEST_F(TerminationTest, HttpHookResolvesANamedPortAndSendsItsHeaders) {
+  std::string request_text;
+  std::mutex mu;
+  OneShotHttpServer server([&](const std::string& request) {
+    std::lock_guard lock(mu);
+    request_text = request;
+  });
+  ASSERT_GT(server.port(), 0);
+  api::Container container;
+  container.name = "app";
+  container.ports.push_back(api::ContainerPort{.name = "admin", .container_port = server.port()});
+  api::Handler handler;
+  handler.http_get.emplace();
+  handler.http_get->host = "127.0.0.1";
+  handler.http_get->port = api::IntOrString::String("admin");
+  handler.http_get->path = "/drain";
+  handler.http_get->http_headers.push_back({"X-Token", "t1"});
+  CriHookRunner runner(*runtime_);
+  ASSERT_TRUE(runner.Run("cid", "10.88.0.9", container, handler, 5s).ok());
+  std::lock_guard lock(mu);
+  EXPECT_EQ(request_text.substr(0, request_text.find("\r\n")), "GET /drain HTTP/1.1");
+  EXPECT_NE(request_text.find("\r\nUser-Agent: kube-lifecycle/1.28\r\n"), std::string::npos) << request_text;
+  EXPECT_NE(request_text.find("\r\nX-Token: t1\r\n"), std::string::npos) << request_text;
+
+  handler.http_get->port = api::IntOrString::String("metrics");
+  Status unknown = runner.Run("cid", "10.88.0.9", container, handler, 5s);
+  EXPECT_EQ(unknown.message(), "port metrics not found in container app");
+}
+
 TEST_F(TerminationTest, FailingPreStopRecordsFailedPreStopHookAndStillStopsTheContainer) {
   runtime_->SetExecResult({"", "no such process", 1});
   const auto calls = RunThenRemove(WebPod("45", kExecPreStop));
