@@ -3,7 +3,7 @@
 
 Usage (root, a harness up, kubenode built):
   tests/harness/env.sh up /tmp/h-x && source /tmp/h-x/env
-  python3 bench/api_start_bench.py [--pods 30] [--binary build/kubenode]
+  python3 bench/api_start_bench.py [--pods 30] [--binary build/cmd/kubenode]
 
 API mode: a fresh control plane from ../shared/k8s (control-plane-up.sh), `kubenode run --kubeconfig` as node
 `bench-node`, one `kubectl apply -f` of N busybox pods; each pod's time from the apply to its first watch event
@@ -212,7 +212,7 @@ def standalone(binary, n, work):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--pods", type=int, default=30)
-    parser.add_argument("--binary", default=os.path.join(REPO, "build", "kubenode"))
+    parser.add_argument("--binary", default=os.path.join(REPO, "build", "cmd", "kubenode"))
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="api-start-bench-", dir=os.environ.get("KUBENODE_TEST_DIR"))
     api_times, requests = api_mode(args.binary, args.pods, work)
