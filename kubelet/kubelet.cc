@@ -125,6 +125,16 @@ void Kubelet::TerminatePod(const std::string& uid, const std::optional<api::Pod>
     st = executor_.KillPod(last ? &*last : nullptr, *state);
     if (st.ok()) {
       state = GetPodRuntimeState(runtime_, uid);
+      if (state.ok() && last) {
+        // Upstream's last status of a stopped pod (containers terminated, not ready), before the pod leaves the
+        // status manager: an API pod's is PATCHed before its DELETE.
+        const auto previous = status_.Get(uid);
+        const ReasonMap no_reasons;
+        status_.SetStatus(*last,
+                          BuildPodStatus({*last, *state, no_reasons, nullptr, config_.node_ip, clock_.WallNow(),
+                                          previous ? &previous->status : nullptr}),
+                          /*terminating=*/true);
+      }
       st = state.ok() ? executor_.RemovePod(*state) : state.status();
     }
   } else if (st.ok()) {

@@ -45,9 +45,13 @@ void ApiStatusSyncer::OnStatuses(const std::vector<PodWithStatus>& pods) {
   }
   for (const std::string& uid : present_) {
     if (present.count(uid)) continue;
-    pending_.erase(uid);
     sent_.erase(uid);
-    if (deleting_.count(uid)) pending_deletes_.insert(uid);
+    if (deleting_.count(uid)) {
+      // Its last status (containers terminated) goes out before the DELETE: SyncOnce sends patches first.
+      pending_deletes_.insert(uid);
+    } else {
+      pending_.erase(uid);
+    }
   }
   present_ = std::move(present);
   cv_.notify_one();
@@ -66,7 +70,11 @@ int ApiStatusSyncer::SyncOnce() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     batch.swap(pending_);
-    for (const std::string& uid : pending_deletes_) deletes[uid] = deleting_[uid];
+    for (const std::string& uid : pending_deletes_) {
+      // Only pods MarkDeleting named: an empty reference would be DELETE .../namespaces//pods/, a deletecollection.
+      auto it = deleting_.find(uid);
+      if (it != deleting_.end() && !it->second.name.empty()) deletes[uid] = it->second;
+    }
     pending_deletes_.clear();
   }
   auto log = Logger("kubelet");
@@ -95,6 +103,7 @@ int ApiStatusSyncer::SyncOnce() {
     if (response.ok() && (response->ok() || response->code == 404 || response->code == 409)) {
       // 409: the UID precondition failed — a new pod of that name, not ours to delete.
       deleting_.erase(uid);
+      pending_deletes_.erase(uid);  // queued again by a MarkDeleting while the DELETE was in flight
       log->info("pod {}/{} stopped and deleted from the API server", ref.ns, ref.name);
       continue;
     }

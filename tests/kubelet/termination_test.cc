@@ -315,3 +315,33 @@ TEST_F(TerminationTest, RemovedManifestStopsEveryContainerThenStopsAndRemovesThe
 
 }  // namespace
 }  // namespace kubenode::kubelet
+
+namespace kubenode::kubelet {
+namespace {
+
+// The pod's last status, once its containers are stopped and before it leaves the status manager, says they
+// terminated and the pod is not ready: that is what an API pod's final PATCH carries before its DELETE.
+TEST_F(TerminationTest, TheLastStatusBeforeRemovalHasTheContainersTerminated) {
+  std::vector<PodWithStatus> last_seen;
+  kubelet_->AddStatusListener([&](const std::vector<PodWithStatus>& pods) {
+    for (const PodWithStatus& p : pods) {
+      if (p.pod.metadata.name == "web-node1") last_seen = {p};
+    }
+  });
+  RunThenRemove(WebPod("", ""));
+  ASSERT_EQ(last_seen.size(), 1u);
+  const api::PodStatus& status = last_seen[0].status;
+  ASSERT_EQ(status.container_statuses.size(), 2u);
+  for (const auto& c : status.container_statuses) {
+    EXPECT_TRUE(c.state.terminated.has_value()) << c.name << " not terminated in the last status";
+    EXPECT_FALSE(c.ready) << c.name;
+  }
+  bool ready_false = false;
+  for (const auto& cond : status.conditions) {
+    if (cond.type == "Ready") ready_false = !cond.status;
+  }
+  EXPECT_TRUE(ready_false);
+}
+
+}  // namespace
+}  // namespace kubenode::kubelet

@@ -116,3 +116,58 @@ TEST_F(ApiStatusSyncerTest, StaticPodsReportToTheirMirrorPod) {
 
 }  // namespace
 }  // namespace kubenode::kubelet
+
+namespace kubenode::kubelet {
+namespace {
+
+// The stopped pod's last status (its containers terminated) reaches the API before the pod is DELETEd.
+TEST_F(ApiStatusSyncerTest, ADeletedPodsLastStatusIsPatchedBeforeItsDelete) {
+  syncer_.OnStatuses({ApiPod("web", "uid-w", api::PodPhase::kRunning)});
+  transport_.Queue("PATCH /api/v1/namespaces/default/pods/web/status", {200, "{}"});
+  EXPECT_EQ(syncer_.SyncOnce(), 0);
+  syncer_.MarkDeleting("uid-w", "default", "web");
+  syncer_.OnStatuses({ApiPod("web", "uid-w", api::PodPhase::kFailed)});  // the kubelet's last status...
+  syncer_.OnStatuses({});                                                 // ...then it left the kubelet
+  transport_.Queue("PATCH /api/v1/namespaces/default/pods/web/status", {200, "{}"});
+  transport_.Queue("DELETE /api/v1/namespaces/default/pods/web", {200, "{}"});
+  EXPECT_EQ(syncer_.SyncOnce(), 0);
+  std::vector<std::string> order;
+  for (const auto& r : transport_.requests()) order.push_back(r.method);
+  EXPECT_EQ(order, (std::vector<std::string>{"PATCH", "PATCH", "DELETE"}));
+  auto patches = Requests("PATCH");
+  ASSERT_EQ(patches.size(), 2u);
+  EXPECT_EQ(json::parse(patches[1].body)["status"]["phase"], "Failed");
+}
+
+// The API source reports a deleting pod on every watch event; one arriving while its DELETE is in flight must
+// not leave a nameless delete behind (that would be DELETE /api/v1/namespaces//pods/: a deletecollection).
+class HookTransport : public apiclient::FakeTransport {
+ public:
+  Result<apiclient::HttpResponse> Do(const apiclient::HttpRequest& request) override {
+    if (on_request) on_request(request);
+    return FakeTransport::Do(request);
+  }
+  std::function<void(const apiclient::HttpRequest&)> on_request;
+};
+
+TEST(ApiStatusSyncerDeleteTest, AMarkDeletingDuringTheDeleteSendsNoNamelessDelete) {
+  HookTransport transport;
+  FakeClock clock;
+  apiclient::RateLimiter limiter(clock, 0, 1);
+  apiclient::ApiClient client(transport, limiter);
+  ApiStatusSyncer syncer(client);
+  transport.on_request = [&](const apiclient::HttpRequest& r) {
+    if (r.method == "DELETE") syncer.MarkDeleting("uid-w", "default", "web");  // the watch's next event
+  };
+  syncer.MarkDeleting("uid-w", "default", "web");  // never ran here
+  transport.Queue("DELETE /api/v1/namespaces/default/pods/web", {200, "{}"});
+  EXPECT_EQ(syncer.SyncOnce(), 0);
+  transport.on_request = nullptr;
+  syncer.SyncOnce();
+  for (const auto& r : transport.requests()) {
+    EXPECT_EQ(r.path, "/api/v1/namespaces/default/pods/web") << r.method;
+  }
+}
+
+}  // namespace
+}  // namespace kubenode::kubelet
