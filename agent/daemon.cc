@@ -195,8 +195,8 @@ Status Daemon::Start() {
     if (Status s = StartApiMode(p); !s.ok()) return s.WithContext("API server");
   }
   AddRoutes(p);
-  if (Status s = p.local_api.Start(); !s.ok()) return s;
   p.kubelet_servers = std::make_unique<KubeletServers>(p);
+  if (Status s = p.local_api.Start(); !s.ok()) return s;
   if (Status s = p.kubelet_servers->Start(); !s.ok()) {
     p.kubelet_servers->Stop();
     p.local_api.Stop();

@@ -125,7 +125,41 @@ nlohmann::json ConfigzJson(const KubeletConfig& c) {
   return j;
 }
 
-KubeletServers::KubeletServers(Daemon::Parts& parts) : parts_(parts) {}
+KubeletServers::KubeletServers(Daemon::Parts& parts) : parts_(parts) {
+  // `kubenode logs -f` streams from this server: the CLI asks the local API where (container resolved as
+  // `kubenode logs` does), then reads the stream itself.
+  parts.local_api.Route("logs url", [this](const nlohmann::json& a) { return LogsUrl(a); });
+}
+
+Reply KubeletServers::LogsUrl(const nlohmann::json& a) {
+  Daemon::Parts& p = parts_;
+  const KubeletServerOptions& o = p.options.server;
+  if (!https_ || !logs_) {
+    return Reply::Error(o.port == 0 ? "error: the kubelet server is off (KubeletConfiguration port: 0)"
+                                    : "error: the kubelet server serves no logs (enableDebuggingHandlers: false)");
+  }
+  const std::string ns = a.value("namespace", "default"), name = a.value("name", "");
+  std::string container = a.value("container", "");
+  auto pod = p.kubelet.GetPod(ns, name);
+  if (!pod) return Reply::Error("Error from server (NotFound): pods \"" + name + "\" not found");
+  if (container.empty()) {
+    if (pod->pod.spec.containers.size() != 1) {
+      std::string names;
+      for (const auto& c : pod->pod.spec.containers) names += (names.empty() ? "" : " ") + c.name;
+      return Reply::Error("error: a container name must be specified for pod " + name + ", choose one of: [" +
+                          names + "]");
+    }
+    container = pod->pod.spec.containers.front().name;
+  }
+  const std::string host = o.address == "0.0.0.0" || o.address == "::" ? "127.0.0.1" : o.address;
+  std::string url = "https://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                    std::to_string(https_->port()) + "/containerLogs/" + ns + "/" + name + "/" + container +
+                    "?follow=true";
+  if (a.value("tail", -1) >= 0) url += "&tailLines=" + std::to_string(a.value("tail", -1));
+  if (a.value("timestamps", false)) url += "&timestamps=true";
+  if (a.value("previous", false)) url += "&previous=true";
+  return Reply::Ok(url);
+}
 
 KubeletServers::~KubeletServers() { Stop(); }
 

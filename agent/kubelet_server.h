@@ -36,6 +36,7 @@ class KubeletServers {
 
  private:
   void AddRoutes();
+  Reply LogsUrl(const nlohmann::json& request);
   std::vector<server::HealthzCheck> HealthChecks();
 
   Daemon::Parts& parts_;

@@ -124,5 +124,47 @@ TEST_F(KubeletServerTest, AuthenticationAndAuthorization) {
   EXPECT_EQ(plain.output, "ok\n200");
 }
 
+// Standalone (no --kubeconfig): the server on 127.0.0.1, anonymous and AlwaysAllow as upstream's flag
+// defaults; `kubenode logs -f` streams through it.
+using StandaloneServerTest = DaemonFixture;
+
+TEST_F(StandaloneServerTest, KubenodeLogsFollowAndAnonymousAccess) {
+  WriteManifest("counter.yaml", R"(apiVersion: v1
+kind: Pod
+metadata: {name: counter}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: main
+    image: busybox:latest
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'i=0; while true; do i=$((i+1)); echo line $i; sleep 0.3; done']
+)");
+  const std::string pod = PodName("counter");
+  WaitForRunning(pod);
+  ASSERT_TRUE(Eventually([&] { return Cli("logs " + pod).output.find("line 3\n") != std::string::npos; }, 60s, 300ms));
+
+  CommandResult follow = RunCommand("timeout 60 " + std::string(KUBENODE_BINARY) + " --socket " + socket_ +
+                                    " logs -f " + pod + " --tail 1 | head -n 4");
+  ASSERT_EQ(CountLines(follow.output), 4) << follow.output;
+  int first = std::stoi(follow.output.substr(5));
+  EXPECT_GE(first, 3);
+  EXPECT_NE(follow.output.find("line " + std::to_string(first + 3) + "\n"), std::string::npos) << follow.output;
+
+  CommandResult missing = Cli("logs -f nope");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("pods \"nope\" not found"), std::string::npos) << missing.output;
+
+  CommandResult pods = RunCommand("curl -sk https://127.0.0.1:" + std::to_string(kubelet_port_) + "/pods");
+  json list = json::parse(pods.output, nullptr, false);
+  ASSERT_TRUE(list.is_object()) << pods.output;
+  EXPECT_EQ(list["kind"], "PodList");
+  ASSERT_EQ(list["items"].size(), 1u) << pods.output;
+  EXPECT_EQ(list["items"][0]["metadata"]["name"], pod);
+  EXPECT_EQ(list["items"][0]["status"]["phase"], "Running");
+  CommandResult running = RunCommand("curl -sk https://127.0.0.1:" + std::to_string(kubelet_port_) + "/runningpods/");
+  EXPECT_NE(running.output.find("\"name\":\"main\""), std::string::npos) << running.output;
+}
+
 }  // namespace
 }  // namespace kubenode::testing
