@@ -1,5 +1,7 @@
 #include "cmd/cli.h"
 
+#include <curl/curl.h>
+
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -53,6 +55,60 @@ int RunRemote(const std::string& socket_path, const nlohmann::json& request) {
     if (reply->err.back() != '\n') std::cerr << "\n";
   }
   return reply->exit_code;
+}
+
+int RunLogsFollow(const std::string& socket_path, const nlohmann::json& request) {
+  auto reply = agent::CallLocalApi(socket_path, request);
+  if (!reply.ok()) {
+    std::cerr << "error: " << reply.status().message() << "\n";
+    return 1;
+  }
+  if (reply->exit_code != 0) {
+    std::cerr << reply->err << (reply->err.empty() || reply->err.back() != '\n' ? "\n" : "");
+    return reply->exit_code;
+  }
+  CURL* curl = curl_easy_init();
+  if (!curl) {
+    std::cerr << "error: curl_easy_init failed\n";
+    return 1;
+  }
+  struct Output {
+    long status = 0;
+    std::string error_body;
+    CURL* curl;
+  } out{0, {}, curl};
+  auto write = +[](char* data, size_t size, size_t n, void* user) -> size_t {
+    auto* o = static_cast<Output*>(user);
+    if (o->status == 0) curl_easy_getinfo(o->curl, CURLINFO_RESPONSE_CODE, &o->status);
+    if (o->status >= 400) {
+      o->error_body.append(data, size * n);
+    } else {
+      std::cout.write(data, static_cast<std::streamsize>(size * n));
+      std::cout.flush();
+      if (!std::cout) return 0;  // stdout closed (e.g. `| head`): end the transfer
+    }
+    return size * n;
+  };
+  curl_easy_setopt(curl, CURLOPT_URL, reply->out.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
+  // The daemon's own server on this machine, found through its root-only socket; its certificate is
+  // usually the self-signed one made at start, so it is not verified.
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  CURLcode rc = curl_easy_perform(curl);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out.status);
+  curl_easy_cleanup(curl);
+  if (rc == CURLE_WRITE_ERROR && !std::cout) return 0;
+  if (rc != CURLE_OK) {
+    std::cerr << "error: " << reply->out << ": " << curl_easy_strerror(rc) << "\n";
+    return 1;
+  }
+  if (out.status >= 400) {
+    std::cerr << "error: " << out.error_body << (out.error_body.empty() || out.error_body.back() != '\n' ? "\n" : "");
+    return 1;
+  }
+  return 0;
 }
 
 int RunWithFile(const std::string& socket_path, const std::string& route, const std::string& file) {

@@ -85,21 +85,24 @@ int main(int argc, char** argv) {
   // logs POD [-c CONTAINER] [--tail N] [--timestamps] [-p]
   std::string logs_pod, logs_container;
   int logs_tail = -1;
-  bool logs_timestamps = false, logs_previous = false;
+  bool logs_timestamps = false, logs_previous = false, logs_follow = false;
   CLI::App* logs = app.add_subcommand("logs", "Print a container's logs");
   logs->add_option("pod", logs_pod, "The pod's name")->required();
   logs->add_option("-c,--container", logs_container, "Container name (default: the only one)");
   logs->add_option("--tail", logs_tail, "Lines of recent log to show (-1: all)");
   logs->add_flag("--timestamps", logs_timestamps, "Prefix each line with its timestamp");
   logs->add_flag("-p,--previous", logs_previous, "The previous instance of the container");
+  logs->add_flag("-f,--follow", logs_follow, "Stream new lines as the container writes them (through the kubelet server)");
   logs->callback([&] {
-    exit_code = kubenode::cmd::RunRemote(flags.socket, {{"route", "logs"},
-                                                        {"namespace", flags.ns},
-                                                        {"name", logs_pod},
-                                                        {"container", logs_container},
-                                                        {"tail", logs_tail},
-                                                        {"timestamps", logs_timestamps},
-                                                        {"previous", logs_previous}});
+    const nlohmann::json request = {{"route", logs_follow ? "logs url" : "logs"},
+                                    {"namespace", flags.ns},
+                                    {"name", logs_pod},
+                                    {"container", logs_container},
+                                    {"tail", logs_tail},
+                                    {"timestamps", logs_timestamps},
+                                    {"previous", logs_previous}};
+    exit_code = logs_follow ? kubenode::cmd::RunLogsFollow(flags.socket, request)
+                            : kubenode::cmd::RunRemote(flags.socket, request);
   });
 
   // apply -f FILE / delete -f FILE
