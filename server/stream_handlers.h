@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,7 @@ class StreamTargets {
 
 struct StreamDeps {
   cri::RuntimeService* runtime = nullptr;
-  StreamTargets* targets = nullptr;
+  std::shared_ptr<StreamTargets> targets;
   StreamProxyOptions proxy;
   // ExecSync deadline for /run (upstream passes none and relies on the runtime request timeout, 2m).
   std::chrono::seconds run_timeout{120};

@@ -17,6 +17,15 @@ constexpr char kNode[] = "kubenode-exec-1";
 
 class KubeletExecTest : public ApiNodeFixture<kNode> {
  protected:
+  // Free ports (tests run beside other daemons), and the cluster CA so that the apiserver's kubelet-client
+  // certificate authenticates.
+  std::string ExtraKubeletConfig() const override {
+    return "port: " + std::to_string(kubelet_port_) + "\nhealthzPort: " + std::to_string(healthz_port_) +
+           "\nauthentication:\n  x509:\n    clientCAFile: " + control_plane_->dir() + "/pki/ca.crt\n";
+  }
+  const int kubelet_port_ = FreeLoopbackPort();
+  const int healthz_port_ = FreeLoopbackPort();
+
   // nginx (image without a shell) and a busybox shell, both scheduled here; the test fails unless they run.
   void RunPods() {
     WaitForDefaultServiceAccount();

@@ -81,10 +81,10 @@ class StreamHandlersTest : public ::testing::Test {
     container.image = *image;
     auto container_id = runtime_.CreateContainer(*sandbox_id, container, sandbox);
     ASSERT_TRUE(container_id.ok()) << container_id.status().message();
-    targets_.containers["nginx"] = StreamTarget{200, "", *container_id, false};
-    targets_.sandbox_id = *sandbox_id;
+    targets_->containers["nginx"] = StreamTarget{200, "", *container_id, false};
+    targets_->sandbox_id = *sandbox_id;
     runtime_.SetStreamUrl(backend_.Url("/stream/Tok"));
-    AddStreamRoutes(router_, StreamDeps{&runtime_, &targets_, {}, std::chrono::seconds(30)});
+    AddStreamRoutes(router_, StreamDeps{&runtime_, targets_, {}, std::chrono::seconds(30)});
   }
 
   // Serves the request; the handler's answer is in the exchange.
@@ -111,7 +111,7 @@ class StreamHandlersTest : public ::testing::Test {
 
   FakeClock clock_;
   kubelet::testing::FakeRuntime runtime_{clock_};
-  FakeTargets targets_;
+  std::shared_ptr<FakeTargets> targets_ = std::make_shared<FakeTargets>();
   Backend backend_;
   Router router_;
 };
@@ -124,7 +124,7 @@ TEST_F(StreamHandlersTest, ExecAsksCriForTheSessionAndProxiesToIt) {
 
   ASSERT_EQ(runtime_.ExecRequests().size(), 1u);
   const cri::ExecRequest exec = runtime_.ExecRequests()[0];
-  EXPECT_EQ(exec.container_id, targets_.containers["nginx"].id);
+  EXPECT_EQ(exec.container_id, targets_->containers["nginx"].id);
   EXPECT_EQ(exec.cmd, (std::vector<std::string>{"sh", "-c", "echo hi"}));
   EXPECT_TRUE(exec.tty);
   EXPECT_TRUE(exec.stdin);
@@ -132,17 +132,17 @@ TEST_F(StreamHandlersTest, ExecAsksCriForTheSessionAndProxiesToIt) {
   EXPECT_FALSE(exec.stderr) << "a terminal carries stderr on stdout, as upstream";
   EXPECT_TRUE(head.starts_with("POST /stream/Tok HTTP/1.1\r\n")) << head;
   EXPECT_EQ(got, std::string(kSwitching) + "greeting");
-  ASSERT_EQ(targets_.asked.size(), 1u);
-  EXPECT_EQ(targets_.asked[0].ns, "default");
-  EXPECT_EQ(targets_.asked[0].uid, "");
+  ASSERT_EQ(targets_->asked.size(), 1u);
+  EXPECT_EQ(targets_->asked[0].ns, "default");
+  EXPECT_EQ(targets_->asked[0].uid, "");
 }
 
 TEST_F(StreamHandlersTest, ExecAcceptsThePathWithThePodUid) {
   FakeExchange exchange(MakeRequest("GET", "/exec/default/nginx/uid-1/nginx?command=ls&output=true"));
   std::string head;
   ServeUpgraded(exchange, &head);
-  ASSERT_EQ(targets_.asked.size(), 1u);
-  EXPECT_EQ(targets_.asked[0].uid, "uid-1");
+  ASSERT_EQ(targets_->asked.size(), 1u);
+  EXPECT_EQ(targets_->asked[0].uid, "uid-1");
   ASSERT_EQ(runtime_.ExecRequests().size(), 1u);
   EXPECT_TRUE(runtime_.ExecRequests()[0].stdout);
   EXPECT_TRUE(head.starts_with("GET /stream/Tok HTTP/1.1\r\n")) << head;
@@ -187,7 +187,7 @@ TEST_F(StreamHandlersTest, RuntimeErrorsKeepUpstreamsStatusMapping) {
   EXPECT_NE(failing.responded->body.find("container is not running"), std::string::npos);
   EXPECT_FALSE(failing.hijacked);
 
-  targets_.containers["nginx"].id = "gone";  // removed between the lookup and the call
+  targets_->containers["nginx"].id = "gone";  // removed between the lookup and the call
   FakeExchange gone(MakeRequest("POST", "/exec/default/nginx/nginx?command=ls&output=1"));
   Serve(gone);
   ASSERT_TRUE(gone.responded);
@@ -195,13 +195,13 @@ TEST_F(StreamHandlersTest, RuntimeErrorsKeepUpstreamsStatusMapping) {
 }
 
 TEST_F(StreamHandlersTest, AttachTakesTheTerminalFromTheContainerSpec) {
-  targets_.containers["nginx"].tty = true;
+  targets_->containers["nginx"].tty = true;
   FakeExchange exchange(MakeRequest("POST", "/attach/default/nginx/nginx?input=1&output=1"));
   std::string head;
   std::string got = ServeUpgraded(exchange, &head);
   ASSERT_EQ(runtime_.AttachRequests().size(), 1u);
   const cri::AttachRequest attach = runtime_.AttachRequests()[0];
-  EXPECT_EQ(attach.container_id, targets_.containers["nginx"].id);
+  EXPECT_EQ(attach.container_id, targets_->containers["nginx"].id);
   EXPECT_TRUE(attach.tty);
   EXPECT_TRUE(attach.stdin);
   EXPECT_TRUE(attach.stdout);
@@ -214,7 +214,7 @@ TEST_F(StreamHandlersTest, PortForwardOverSpdyNamesNoPortsAndUsesTheSandbox) {
   std::string head;
   std::string got = ServeUpgraded(exchange, &head);
   ASSERT_EQ(runtime_.PortForwardRequests().size(), 1u);
-  EXPECT_EQ(runtime_.PortForwardRequests()[0].pod_sandbox_id, targets_.sandbox_id);
+  EXPECT_EQ(runtime_.PortForwardRequests()[0].pod_sandbox_id, targets_->sandbox_id);
   EXPECT_TRUE(runtime_.PortForwardRequests()[0].ports.empty());
   EXPECT_EQ(got, std::string(kSwitching) + "greeting");
 }
@@ -259,7 +259,7 @@ TEST_F(StreamHandlersTest, RunAnswersTheCommandsOutput) {
   EXPECT_EQ(exchange.responded->body, "out\nerr\n");
   ASSERT_EQ(runtime_.ExecCommands().size(), 1u);
   EXPECT_EQ(runtime_.ExecCommands()[0], "cat /etc/hostname");
-  EXPECT_EQ(runtime_.ExecContainerIds()[0], targets_.containers["nginx"].id);
+  EXPECT_EQ(runtime_.ExecContainerIds()[0], targets_->containers["nginx"].id);
 }
 
 TEST_F(StreamHandlersTest, RunReportsANonZeroExitAsAnError) {

@@ -126,7 +126,8 @@ class DaemonFixture : public ::testing::Test {
     std::ofstream(config_file_) << "apiVersion: kubelet.config.k8s.io/v1beta1\n"
                                    "kind: KubeletConfiguration\n"
                                    "podLogsDir: "
-                                << dir_ << "/logs\n";
+                                << dir_ << "/logs\n"
+                                << ExtraKubeletConfig();
 
     cri::GrpcOptions options;
     options.endpoint = endpoint_;
@@ -173,6 +174,9 @@ class DaemonFixture : public ::testing::Test {
       std::filesystem::remove_all(dir_, ec);
     }
   }
+
+  // KubeletConfiguration lines a test adds (e.g. its server's ports) to the file the daemon starts with.
+  virtual std::string ExtraKubeletConfig() const { return ""; }
 
   // Flags added to `kubenode run`. The kubelet tests leave the host's nftables alone.
   virtual std::vector<std::string> DaemonFlags() const { return {"--no-proxy"}; }
