@@ -8,6 +8,7 @@
 #include "kubelet/printers/pod_json.h"
 #include "server/healthz.h"
 #include "server/serving_cert.h"
+#include "server/stream_targets.h"
 
 namespace kubenode::agent {
 namespace {
@@ -226,6 +227,7 @@ void KubeletServers::AddRoutes() {
     });
   }
   // Other helpers' routes (metrics, stats, exec/attach/portForward) are added here.
+  server::AddStreamRoutes(router_, {&p.runtime, std::make_shared<server::KubeletStreamTargets>(p.kubelet, p.runtime)});
 }
 
 Status KubeletServers::Start() {

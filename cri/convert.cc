@@ -215,6 +215,28 @@ void ToProto(const ContainerFilter& in, v1::ContainerFilter* out) {
   CopyMap(in.label_selector, out->mutable_label_selector());
 }
 
+void ToProto(const ExecRequest& in, v1::ExecRequest* out) {
+  out->set_container_id(in.container_id);
+  for (const auto& c : in.cmd) out->add_cmd(c);
+  out->set_tty(in.tty);
+  out->set_stdin(in.stdin);
+  out->set_stdout(in.stdout);
+  out->set_stderr(in.stderr);
+}
+
+void ToProto(const AttachRequest& in, v1::AttachRequest* out) {
+  out->set_container_id(in.container_id);
+  out->set_tty(in.tty);
+  out->set_stdin(in.stdin);
+  out->set_stdout(in.stdout);
+  out->set_stderr(in.stderr);
+}
+
+void ToProto(const PortForwardRequest& in, v1::PortForwardRequest* out) {
+  out->set_pod_sandbox_id(in.pod_sandbox_id);
+  for (int32_t port : in.ports) out->add_port(port);
+}
+
 PodSandbox FromProto(const v1::PodSandbox& in) {
   return {in.id(), FromProto(in.metadata()), FromProto(in.state()), in.created_at(), FromMap(in.labels()),
           FromMap(in.annotations())};

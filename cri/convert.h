@@ -11,6 +11,9 @@ void ToProto(const PodSandboxConfig& in, runtime::v1::PodSandboxConfig* out);
 void ToProto(const ContainerConfig& in, const PodSandboxConfig& sandbox, runtime::v1::ContainerConfig* out);
 void ToProto(const SandboxFilter& in, runtime::v1::PodSandboxFilter* out);
 void ToProto(const ContainerFilter& in, runtime::v1::ContainerFilter* out);
+void ToProto(const ExecRequest& in, runtime::v1::ExecRequest* out);
+void ToProto(const AttachRequest& in, runtime::v1::AttachRequest* out);
+void ToProto(const PortForwardRequest& in, runtime::v1::PortForwardRequest* out);
 
 PodSandbox FromProto(const runtime::v1::PodSandbox& in);
 PodSandboxStatus FromProto(const runtime::v1::PodSandboxStatus& in);

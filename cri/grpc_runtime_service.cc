@@ -220,6 +220,36 @@ Result<ExecResult> GrpcRuntimeService::ExecSync(const std::string& container_id,
   return ExecResult{resp.stdout(), resp.stderr(), resp.exit_code()};
 }
 
+Result<std::string> GrpcRuntimeService::Exec(const ExecRequest& request) {
+  v1::ExecRequest req;
+  ToProto(request, &req);
+  v1::ExecResponse resp;
+  Status s = Call(*stubs_->runtime, &v1::RuntimeService::Stub::Exec, req, &resp, "Exec",
+                  "container " + request.container_id, options_.request_timeout);
+  if (!s.ok()) return s;
+  return resp.url();
+}
+
+Result<std::string> GrpcRuntimeService::Attach(const AttachRequest& request) {
+  v1::AttachRequest req;
+  ToProto(request, &req);
+  v1::AttachResponse resp;
+  Status s = Call(*stubs_->runtime, &v1::RuntimeService::Stub::Attach, req, &resp, "Attach",
+                  "container " + request.container_id, options_.request_timeout);
+  if (!s.ok()) return s;
+  return resp.url();
+}
+
+Result<std::string> GrpcRuntimeService::PortForward(const PortForwardRequest& request) {
+  v1::PortForwardRequest req;
+  ToProto(request, &req);
+  v1::PortForwardResponse resp;
+  Status s = Call(*stubs_->runtime, &v1::RuntimeService::Stub::PortForward, req, &resp, "PortForward",
+                  "sandbox " + request.pod_sandbox_id, options_.request_timeout);
+  if (!s.ok()) return s;
+  return resp.url();
+}
+
 Result<std::string> GrpcRuntimeService::PullImage(const std::string& image, const PodSandboxConfig* sandbox_config) {
   v1::PullImageRequest req;
   req.mutable_image()->set_image(image);

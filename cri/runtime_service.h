@@ -34,6 +34,10 @@ class RuntimeService {
   virtual Result<ContainerStatus> ContainerStatusOf(const std::string& container_id) = 0;
   virtual Result<ExecResult> ExecSync(const std::string& container_id, const std::vector<std::string>& cmd,
                                       std::chrono::seconds timeout) = 0;
+  // Streaming: each returns the URL on the runtime's streaming server that serves the session.
+  virtual Result<std::string> Exec(const ExecRequest& request) = 0;
+  virtual Result<std::string> Attach(const AttachRequest& request) = 0;
+  virtual Result<std::string> PortForward(const PortForwardRequest& request) = 0;
 };
 
 class ImageService {

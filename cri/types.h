@@ -233,6 +233,30 @@ struct ExecResult {
   int32_t exit_code = 0;
 };
 
+// Streaming requests (CRI Exec / Attach / PortForward): the runtime answers with a URL on its streaming
+// server, to which the kubelet proxies the client's upgraded connection.
+struct ExecRequest {
+  std::string container_id;
+  std::vector<std::string> cmd;
+  bool tty = false;
+  bool stdin = false;
+  bool stdout = false;
+  bool stderr = false;
+};
+
+struct AttachRequest {
+  std::string container_id;
+  bool tty = false;
+  bool stdin = false;
+  bool stdout = false;
+  bool stderr = false;
+};
+
+struct PortForwardRequest {
+  std::string pod_sandbox_id;
+  std::vector<int32_t> ports;  // empty for SPDY: the client names ports per stream
+};
+
 struct Image {
   std::string id;
   std::vector<std::string> repo_tags;

@@ -85,6 +85,18 @@ class CountingRuntime : public cri::RuntimeService {
     Bump("ExecSync");
     return inner_.ExecSync(id, cmd, timeout);
   }
+  Result<std::string> Exec(const cri::ExecRequest& request) override {
+    Bump("Exec");
+    return inner_.Exec(request);
+  }
+  Result<std::string> Attach(const cri::AttachRequest& request) override {
+    Bump("Attach");
+    return inner_.Attach(request);
+  }
+  Result<std::string> PortForward(const cri::PortForwardRequest& request) override {
+    Bump("PortForward");
+    return inner_.PortForward(request);
+  }
 
  private:
   void Bump(const char* method) {

@@ -74,6 +74,23 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
     std::lock_guard lock(mu_);
     exec_result_ = std::move(result);
   }
+  // Exec / Attach / PortForward answer this URL (a test's streaming backend) and keep their requests.
+  void SetStreamUrl(std::string url) {
+    std::lock_guard lock(mu_);
+    stream_url_ = std::move(url);
+  }
+  std::vector<cri::ExecRequest> ExecRequests() const {
+    std::lock_guard lock(mu_);
+    return exec_requests_;
+  }
+  std::vector<cri::AttachRequest> AttachRequests() const {
+    std::lock_guard lock(mu_);
+    return attach_requests_;
+  }
+  std::vector<cri::PortForwardRequest> PortForwardRequests() const {
+    std::lock_guard lock(mu_);
+    return port_forward_requests_;
+  }
   // Every mutating call, as "Call arg", in order.
   std::vector<std::string> Calls() const {
     std::lock_guard lock(mu_);
@@ -324,6 +341,27 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
     if (!containers_.contains(container_id)) return NotFound("container", container_id);
     return exec_result_;
   }
+  Result<std::string> Exec(const cri::ExecRequest& request) override {
+    std::lock_guard lock(mu_);
+    exec_requests_.push_back(request);
+    if (auto st = InjectedLocked("Exec"); !st.ok()) return st;
+    if (!containers_.contains(request.container_id)) return NotFound("container", request.container_id);
+    return stream_url_;
+  }
+  Result<std::string> Attach(const cri::AttachRequest& request) override {
+    std::lock_guard lock(mu_);
+    attach_requests_.push_back(request);
+    if (auto st = InjectedLocked("Attach"); !st.ok()) return st;
+    if (!containers_.contains(request.container_id)) return NotFound("container", request.container_id);
+    return stream_url_;
+  }
+  Result<std::string> PortForward(const cri::PortForwardRequest& request) override {
+    std::lock_guard lock(mu_);
+    port_forward_requests_.push_back(request);
+    if (auto st = InjectedLocked("PortForward"); !st.ok()) return st;
+    if (!sandboxes_.contains(request.pod_sandbox_id)) return NotFound("sandbox", request.pod_sandbox_id);
+    return stream_url_;
+  }
 
   // ---- ImageService ----
   Result<std::string> PullImage(const std::string& image, const cri::PodSandboxConfig* sandbox_config) override {
@@ -448,6 +486,10 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
   std::map<std::string, int> throws_;
   std::map<std::string, std::string> pull_failures_;
   cri::ExecResult exec_result_;
+  std::string stream_url_ = "http://127.0.0.1:1/stream";
+  std::vector<cri::ExecRequest> exec_requests_;
+  std::vector<cri::AttachRequest> attach_requests_;
+  std::vector<cri::PortForwardRequest> port_forward_requests_;
   std::vector<std::string> calls_;
   std::vector<std::string> exec_commands_;
   std::vector<std::string> exec_container_ids_;

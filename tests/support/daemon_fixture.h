@@ -197,7 +197,7 @@ class DaemonFixture : public ::testing::Test {
     }
   }
 
-  // KubeletConfiguration lines added to the test's file.
+  // KubeletConfiguration lines a test adds (e.g. its server's ports) to the file the daemon starts with.
   virtual std::string ExtraKubeletConfig() const { return ""; }
 
   // Flags added to `kubenode run`. The kubelet tests leave the host's nftables alone.

@@ -87,6 +87,9 @@ class ExecRuntime : public cri::RuntimeService {
   Status RemoveContainer(const std::string&) override { return Unused(); }
   Result<std::vector<cri::Container>> ListContainers(const cri::ContainerFilter&) override { return Unused(); }
   Result<cri::ContainerStatus> ContainerStatusOf(const std::string&) override { return Unused(); }
+  Result<std::string> Exec(const cri::ExecRequest&) override { return Unused(); }
+  Result<std::string> Attach(const cri::AttachRequest&) override { return Unused(); }
+  Result<std::string> PortForward(const cri::PortForwardRequest&) override { return Unused(); }
 
  private:
   static Status Unused() { return Status::Error("not implemented by the prober test runtime"); }
