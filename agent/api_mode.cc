@@ -27,6 +27,9 @@ Status StartApiMode(Daemon::Parts& p) {
 
   p.api_objects = std::make_unique<kubelet::ApiObjectsClient>(*p.api);
   p.kubelet.SetApiObjects(p.api_objects.get());
+  p.service_lister = std::make_unique<kubelet::ApiServiceLister>(*p.api);
+  p.service_lister->Start();
+  p.kubelet.SetServiceLister(p.service_lister.get());
   p.api_status = std::make_unique<kubelet::ApiStatusSyncer>(*p.api);
   auto source = std::make_unique<kubelet::ApiPodSource>(*p.api, o.kubelet.node_name);
   source->SetDeletionObserver([&p](const api::Pod& pod) {
@@ -114,6 +117,7 @@ void StopApiMode(Daemon::Parts& p) {
   p.api_stop = true;
   if (p.mirror_thread.joinable()) p.mirror_thread.join();
   if (p.api_proxy) p.api_proxy->Stop();
+  if (p.service_lister) p.service_lister->Stop();
   if (p.node_reporter) p.node_reporter->Stop();
   if (p.api_status) p.api_status->Stop();
   p.events.Stop();

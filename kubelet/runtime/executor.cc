@@ -196,7 +196,7 @@ ContainerSyncResult PodExecutor::StartContainer(const api::Pod& pod, const PodRu
   }
   if (config.ok()) {
     // Env from its sources and $(VAR) in command and args (the spec's own values stay in the hash).
-    auto env = ResolveEnvironment(pod, container, {pod_ip, options_.node_ip}, api_objects_);
+    auto env = ResolveEnvironment(pod, container, {pod_ip, options_.node_ip}, api_objects_, services_);
     if (!env.ok()) {
       config = env.status();
     } else {

@@ -21,6 +21,7 @@
 #include "kubelet/runtime/image_puller.h"
 #include "kubelet/runtime/planner.h"
 #include "kubelet/runtime/security_context.h"
+#include "kubelet/runtime/service_env.h"
 
 namespace kubenode::kubelet {
 
@@ -70,6 +71,8 @@ class PodExecutor {
 
   // API-server mode: ConfigMaps, Secrets and tokens for volumes and env. Before the first sync; outlives it.
   void SetApiObjects(ApiObjects* objects);
+  // API-server mode: the Services for the containers' environment. Before the first sync; outlives it.
+  void SetServiceLister(const ServiceLister* services) { services_ = services; }
 
  private:
   Status KillContainer(const api::Pod* pod, const RuntimeContainer& c, const std::string& pod_ip,
@@ -91,6 +94,7 @@ class PodExecutor {
   ImagePuller puller_;
   ExecutorOptions options_;
   ApiObjects* api_objects_ = nullptr;
+  const ServiceLister* services_ = nullptr;
   std::unique_ptr<ApiVolumeWriter> api_volumes_;
 };
 
