@@ -80,7 +80,8 @@ class PodExecutor {
   ContainerSyncResult StartContainer(const api::Pod& pod, const PodRuntimeState& state, const api::Container& container,
                                      bool is_init, const std::string& sandbox_id,
                                      const cri::PodSandboxConfig& sandbox_config, const std::string& pod_ip,
-                                     const std::map<std::string, std::string>& volumes);
+                                     const std::map<std::string, std::string>& volumes,
+                                     const std::vector<SecretObject>& pull_secrets);
   // Sets the sandbox's hostname and DNS config; `record_events`: the warnings of BuildPodDns as events.
   Status ConfigureSandboxDns(const api::Pod& pod, bool record_events, cri::PodSandboxConfig& config);
   void PruneInitContainers(const api::Pod& pod, const PodRuntimeState& state, bool remove_all);
