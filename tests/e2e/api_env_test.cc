@@ -39,7 +39,7 @@ spec:
   ASSERT_FALSE(cluster_ip.empty());
 
   const std::string pods = control_plane_->dir() + "/env-pods.yaml";
-  std::ofstream(pods) << R"(apiVersion: v1
+  std::ofstream(pods) << R"yaml(apiVersion: v1
 kind: Pod
 metadata: {name: links}
 spec:
@@ -62,7 +62,7 @@ spec:
   - name: main
     image: busybox:latest
     command: [sh, -c, 'env | sort; echo END; trap "exit 0" TERM; while true; do sleep 1; done']
-)";
+)yaml";
   CommandResult apply = control_plane_->Kubectl("apply -f " + pods);
   ASSERT_EQ(apply.exit_code, 0) << apply.output;
   std::map<std::string, std::string> logs;

@@ -4,6 +4,7 @@
 
 #include "api/decode.h"
 #include "base/fake_clock.h"
+#include "kubelet/admission/unsupported_fields.h"
 #include "kubelet/runtime/image_puller.h"
 #include "tests/kubelet/fake_runtime.h"
 #include "tests/kubelet/prober/fakes.h"
@@ -104,6 +105,12 @@ spec:
                                       "pod.yaml");
   EXPECT_TRUE(decoded.ok()) << decoded.status().message();
   return std::get<api::Pod>((*decoded)[0].object);
+}
+
+TEST(PullSecretsTest, ImagePullSecretsAreNoLongerAnUnsupportedField) {
+  for (const auto& field : admission::FindUnsupportedFields(PodWithPullSecrets())) {
+    EXPECT_EQ(field.path.find("imagePullSecrets"), std::string::npos) << field.path;
+  }
 }
 
 TEST(PullSecretsTest, MissingSecretsAreOneWarningEventAndThePullGoesOn) {
