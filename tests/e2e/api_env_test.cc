@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cri/grpc_runtime_service.h"
 #include "tests/support/api_node_fixture.h"
 
 namespace kubenode::testing {
@@ -94,6 +95,17 @@ spec:
     EXPECT_EQ(del.exit_code, 0) << del.output;
   }
   control_plane_->Kubectl("delete service mysvc");
+}
+
+// The API-mode pod network step (agent/cni_config.h) trusts CRI Status: the harness's containerd, which has
+// a CNI config, reports NetworkReady, so kubenode leaves --cni-conf-dir alone there.
+TEST(CriNetworkReadyTest, TheHarnessContainerdHasAPodNetwork) {
+  cri::GrpcOptions options;
+  options.endpoint = RequiredEnv("KUBENODE_CRI_ENDPOINT");
+  cri::GrpcRuntimeService runtime(options);
+  auto ready = runtime.NetworkReady();
+  ASSERT_TRUE(ready.ok()) << ready.status().message();
+  EXPECT_TRUE(*ready);
 }
 
 // A free TCP port on 127.0.0.1, as the kernel picks one.
