@@ -1,6 +1,7 @@
 // API-server mode: the same kubelet, with pods from the API server beside the static ones.
 #include <sys/statvfs.h>
 
+#include "agent/cni_config.h"
 #include "agent/daemon_parts.h"
 #include "apiclient/kubeconfig.h"
 #include "base/log.h"
@@ -27,6 +28,9 @@ Status StartApiMode(Daemon::Parts& p) {
 
   p.api_objects = std::make_unique<kubelet::ApiObjectsClient>(*p.api);
   p.kubelet.SetApiObjects(p.api_objects.get());
+  p.service_lister = std::make_unique<kubelet::ApiServiceLister>(*p.api);
+  p.service_lister->Start();
+  p.kubelet.SetServiceLister(p.service_lister.get());
   p.api_status = std::make_unique<kubelet::ApiStatusSyncer>(*p.api);
   auto source = std::make_unique<kubelet::ApiPodSource>(*p.api, o.kubelet.node_name);
   source->SetDeletionObserver([&p](const api::Pod& pod) {
@@ -87,10 +91,24 @@ Status StartApiMode(Daemon::Parts& p) {
   }
 
   // Mirror pods every 2 s, once the node is registered (they are owned by it) and the pods are listed.
+  // The pod network's config, when the runtime has none, every 10 s until the Node's podCIDR is known.
   p.api_stop = false;
   p.mirror_thread = std::thread([&p] {
+    bool network_done = false;
+    int network_countdown = 0;
+    const PodNetworkInputs network{[&p] { return p.runtime.NetworkReady(); },
+                                   [&p]() -> Result<std::string> {
+                                     auto node = p.api->Get("/api/v1/nodes/" + p.options.kubelet.node_name);
+                                     if (!node.ok()) return node.status();
+                                     const auto spec = node->value("spec", nlohmann::json::object());
+                                     return spec.value("podCIDR", std::string());
+                                   }};
     while (!p.api_stop.load()) {
       try {
+        if (!network_done && p.node_reporter->Registered() && --network_countdown <= 0) {
+          network_countdown = 5;
+          network_done = ConfigurePodNetworkOnce(p.options.cni_conf_dir, network);
+        }
         if (p.node_reporter->Registered() && p.api_pods->HasSynced()) {
           std::vector<api::Pod> static_pods;
           for (const auto& pod : p.kubelet.Pods()) {
@@ -115,6 +133,7 @@ void StopApiMode(Daemon::Parts& p) {
   p.api_stop = true;
   if (p.mirror_thread.joinable()) p.mirror_thread.join();
   if (p.api_proxy) p.api_proxy->Stop();
+  if (p.service_lister) p.service_lister->Stop();
   if (p.node_reporter) p.node_reporter->Stop();
   if (p.api_status) p.api_status->Stop();
   p.events.Stop();

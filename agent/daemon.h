@@ -52,6 +52,8 @@ struct DaemonOptions {
   int32_t max_pods = 110;                                           // maxPods
   std::chrono::milliseconds node_status_update_frequency{10000};   // nodeStatusUpdateFrequency
   std::chrono::milliseconds node_status_report_frequency{300000};  // nodeStatusReportFrequency
+  // Where the bridge config for the Node's podCIDR goes when the runtime has no pod network (cni_config.h).
+  std::string cni_conf_dir = "/etc/cni/net.d";
   // Proxy.
   bool run_proxy = true;
   std::string service_cluster_ip_range = "10.96.0.0/12";

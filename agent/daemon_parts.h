@@ -20,6 +20,7 @@
 #include "kubelet/config/api_source.h"
 #include "kubelet/node/node_status_reporter.h"
 #include "kubelet/runtime/api_objects_client.h"
+#include "kubelet/runtime/service_lister.h"
 #include "kubelet/status/api_status_syncer.h"
 #include "base/clock.h"
 #include "cri/grpc_runtime_service.h"
@@ -75,6 +76,7 @@ struct Daemon::Parts {
   std::unique_ptr<ApiProxySource> api_proxy;  // also null with --no-proxy
   kubelet::ApiPodSource* api_pods = nullptr;  // owned by the kubelet
   std::unique_ptr<kubelet::ApiObjectsClient> api_objects;
+  std::unique_ptr<kubelet::ApiServiceLister> service_lister;  // the kubelet's own, not the proxy's
   std::thread mirror_thread;                  // mirror pods of the static pods
   std::atomic<bool> api_stop{false};
 

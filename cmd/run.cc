@@ -30,6 +30,7 @@ struct RunFlags {
   std::string pod_manifest_path, hostname_override, node_ip, root_dir, cluster_cidr;
   std::string service_cluster_ip_range, service_node_port_range, state_dir = "/var/lib/kubenode";
   std::string kubeconfig;                      // --kubeconfig: API-server mode
+  std::string cni_conf_dir;                    // --cni-conf-dir
   std::vector<std::string> node_labels;        // --node-labels k=v,...
   bool proxy = true;
   bool cleanup = false;
@@ -111,6 +112,7 @@ Result<agent::DaemonOptions> BuildOptions(const CLI::App& run, const RunFlags& f
   o.version = KUBENODE_VERSION;
   o.run_proxy = f.proxy;
   o.kubeconfig = f.kubeconfig;
+  if (!f.cni_conf_dir.empty()) o.cni_conf_dir = f.cni_conf_dir;
   o.max_pods = kc.max_pods;
   o.node_status_update_frequency = Millis(kc.node_status_update_frequency);
   o.node_status_report_frequency = Millis(kc.node_status_report_frequency);
@@ -202,6 +204,9 @@ void AddRunCommand(CLI::App& app, std::string& runtime_endpoint, std::string& so
   run->add_option("--state-dir", flags->state_dir, "Where kubenode keeps its own state")->capture_default_str();
   run->add_option("--kubeconfig", flags->kubeconfig,
                   "Join the cluster of this kubeconfig's API server as a node (default: standalone)");
+  run->add_option("--cni-conf-dir", flags->cni_conf_dir,
+                  "API mode: where the bridge config for the Node's podCIDR is written when the runtime has no "
+                  "pod network (default /etc/cni/net.d)");
   run->add_option("--node-labels", flags->node_labels, "Labels to register the node with (key=value,...)")
       ->delimiter(',');
   run->add_flag("--proxy,!--no-proxy", flags->proxy, "Run the proxy half (default on)");

@@ -92,6 +92,18 @@ Result<VersionInfo> GrpcRuntimeService::Version() {
   return VersionInfo{resp.runtime_name(), resp.runtime_version(), resp.runtime_api_version()};
 }
 
+Result<bool> GrpcRuntimeService::NetworkReady() {
+  v1::StatusRequest req;
+  v1::StatusResponse resp;
+  Status s = Call(*stubs_->runtime, &v1::RuntimeService::Stub::Status, req, &resp, "Status", options_.endpoint,
+                  options_.request_timeout);
+  if (!s.ok()) return s;
+  for (const auto& condition : resp.status().conditions()) {
+    if (condition.type() == "NetworkReady") return condition.status();
+  }
+  return Status::Error("CRI Status of " + options_.endpoint + ": no NetworkReady condition");
+}
+
 Result<std::string> GrpcRuntimeService::RunPodSandbox(const PodSandboxConfig& config) {
   v1::RunPodSandboxRequest req;
   ToProto(config, req.mutable_config());
@@ -250,9 +262,19 @@ Result<std::string> GrpcRuntimeService::PortForward(const PortForwardRequest& re
   return resp.url();
 }
 
-Result<std::string> GrpcRuntimeService::PullImage(const std::string& image, const PodSandboxConfig* sandbox_config) {
+Result<std::string> GrpcRuntimeService::PullImage(const std::string& image, const PodSandboxConfig* sandbox_config,
+                                                  const AuthConfig* auth) {
   v1::PullImageRequest req;
   req.mutable_image()->set_image(image);
+  if (auth) {
+    v1::AuthConfig* a = req.mutable_auth();
+    a->set_username(auth->username);
+    a->set_password(auth->password);
+    a->set_auth(auth->auth);
+    a->set_server_address(auth->server_address);
+    a->set_identity_token(auth->identity_token);
+    a->set_registry_token(auth->registry_token);
+  }
   if (sandbox_config) ToProto(*sandbox_config, req.mutable_sandbox_config());
   v1::PullImageResponse resp;
   Status s = Call(*stubs_->image, &v1::ImageService::Stub::PullImage, req, &resp, "PullImage", image,

@@ -26,6 +26,7 @@ class GrpcRuntimeService : public RuntimeService, public ImageService {
   ~GrpcRuntimeService() override;
 
   Result<VersionInfo> Version() override;
+  Result<bool> NetworkReady() override;
 
   Result<std::string> RunPodSandbox(const PodSandboxConfig& config) override;
   Status StopPodSandbox(const std::string& sandbox_id) override;
@@ -46,7 +47,8 @@ class GrpcRuntimeService : public RuntimeService, public ImageService {
   Result<std::string> Attach(const AttachRequest& request) override;
   Result<std::string> PortForward(const PortForwardRequest& request) override;
 
-  Result<std::string> PullImage(const std::string& image, const PodSandboxConfig* sandbox_config) override;
+  Result<std::string> PullImage(const std::string& image, const PodSandboxConfig* sandbox_config,
+                                const AuthConfig* auth = nullptr) override;
   Result<std::optional<Image>> ImageStatus(const std::string& image) override;
   Result<std::vector<Image>> ListImages() override;
   Status RemoveImage(const std::string& image) override;

@@ -16,7 +16,8 @@ class PullLimiter : public ImageService {
   // `max_parallel`: std::nullopt for no limit.
   PullLimiter(ImageService& images, std::optional<int> max_parallel);
 
-  Result<std::string> PullImage(const std::string& image, const PodSandboxConfig* sandbox_config) override;
+  Result<std::string> PullImage(const std::string& image, const PodSandboxConfig* sandbox_config,
+                                const AuthConfig* auth = nullptr) override;
   Result<std::optional<Image>> ImageStatus(const std::string& image) override { return images_.ImageStatus(image); }
   Result<std::vector<Image>> ListImages() override { return images_.ListImages(); }
   Status RemoveImage(const std::string& image) override { return images_.RemoveImage(image); }

@@ -16,6 +16,9 @@ class RuntimeService {
   virtual ~RuntimeService() = default;
 
   virtual Result<VersionInfo> Version() = 0;
+  // CRI Status: whether the runtime's pod network is ready (NetworkReady), e.g. it loaded a CNI config.
+  // Runtimes (and fakes) that cannot tell answer an error.
+  virtual Result<bool> NetworkReady() { return Status::Error("CRI Status: not implemented"); }
 
   // Sandboxes.
   virtual Result<std::string> RunPodSandbox(const PodSandboxConfig& config) = 0;  // returns the sandbox ID
@@ -44,8 +47,9 @@ class ImageService {
  public:
   virtual ~ImageService() = default;
 
-  // Returns the image reference (ID) to use in ContainerConfig.image.
-  virtual Result<std::string> PullImage(const std::string& image, const PodSandboxConfig* sandbox_config) = 0;
+  // Returns the image reference (ID) to use in ContainerConfig.image. `auth` null: anonymous.
+  virtual Result<std::string> PullImage(const std::string& image, const PodSandboxConfig* sandbox_config,
+                                        const AuthConfig* auth = nullptr) = 0;
   // Returns the image if present; std::nullopt if the runtime does not have it.
   virtual Result<std::optional<Image>> ImageStatus(const std::string& image) = 0;
   virtual Result<std::vector<Image>> ListImages() = 0;

@@ -96,6 +96,15 @@ struct LinuxContainerSecurityContext {
   bool operator==(const LinuxContainerSecurityContext&) const = default;
 };
 
+// Registry credentials for one PullImage (CRI AuthConfig), from the pod's imagePullSecrets.
+struct AuthConfig {
+  std::string username, password;
+  std::string auth;  // base64 "username:password"
+  std::string server_address;
+  std::string identity_token, registry_token;
+  bool operator==(const AuthConfig&) const = default;
+};
+
 // The sandbox's resolv.conf (CRI DNSConfig): nameservers, search domains, options ("ndots:5").
 struct DNSConfig {
   std::vector<std::string> servers;

@@ -77,6 +77,7 @@ class Kubelet {
   void AddPodSource(std::unique_ptr<PodSource> source);
   // API-server mode: where API pods' ConfigMaps, Secrets and tokens come from. Before Start().
   void SetApiObjects(ApiObjects* objects) { executor_.SetApiObjects(objects); }
+  void SetServiceLister(const ServiceLister* services) { executor_.SetServiceLister(services); }
   // Called with all pods and statuses whenever one changes (the proxy's endpoints). Before Start().
   void AddStatusListener(StatusManager::Listener listener) { status_.AddListener(std::move(listener)); }
   // Called once, from the kubelet's loop, when every source has listed its pods and each of those pods has a

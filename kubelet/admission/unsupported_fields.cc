@@ -20,7 +20,6 @@ struct Entry {
 constexpr Entry kTable[] = {
     {"spec.runtimeClassName", "the runtime's default handler runs the pod"},
     {"spec.ephemeralContainers", "not started"},
-    {"spec.imagePullSecrets", "images are pulled without credentials"},
     {"spec.resourceClaims", "no resources are allocated"},
     {"spec.hostUsers", "no user namespace"},
     {"spec.containers[].resizePolicy", "resources are not resized in place"},

@@ -15,6 +15,13 @@ namespace kubenode::kubelet {
 
 using ObjectData = std::map<std::string, std::string>;  // key -> bytes
 
+// A Secret with its type (kubernetes.io/dockerconfigjson, Opaque, ...), for readers that depend on it.
+struct SecretObject {
+  std::string name;
+  std::string type;
+  ObjectData data;  // base64-decoded
+};
+
 struct ServiceAccountToken {
   std::string token;
   api::Time expiration;
@@ -34,6 +41,8 @@ class ApiObjects {
   virtual Result<std::optional<ObjectData>> ConfigMap(const std::string& ns, const std::string& name) = 0;
   // data of a Secret, base64-decoded; nullopt when it does not exist.
   virtual Result<std::optional<ObjectData>> Secret(const std::string& ns, const std::string& name) = 0;
+  // The same with the Secret's type.
+  virtual Result<std::optional<SecretObject>> TypedSecret(const std::string& ns, const std::string& name) = 0;
   virtual Result<ServiceAccountToken> Token(const TokenRequest& request) = 0;
 };
 

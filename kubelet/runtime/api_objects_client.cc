@@ -33,9 +33,16 @@ Result<std::optional<ObjectData>> ApiObjectsClient::ConfigMap(const std::string&
 }
 
 Result<std::optional<ObjectData>> ApiObjectsClient::Secret(const std::string& ns, const std::string& name) {
+  auto secret = TypedSecret(ns, name);
+  if (!secret.ok()) return secret.status();
+  if (!*secret) return std::optional<ObjectData>();
+  return std::optional<ObjectData>(std::move((*secret)->data));
+}
+
+Result<std::optional<SecretObject>> ApiObjectsClient::TypedSecret(const std::string& ns, const std::string& name) {
   auto object = GetOptional("/api/v1/namespaces/" + ns + "/secrets/" + name);
   if (!object.ok()) return object.status();
-  if (!*object) return std::optional<ObjectData>();
+  if (!*object) return std::optional<SecretObject>();
   ObjectData data;
   const nlohmann::json& o = **object;
   if (o.contains("data") && o["data"].is_object()) {
@@ -45,7 +52,8 @@ Result<std::optional<ObjectData>> ApiObjectsClient::Secret(const std::string& ns
       data[key] = *bytes;
     }
   }
-  return std::optional<ObjectData>(std::move(data));
+  const std::string type = o.contains("type") && o["type"].is_string() ? o["type"].get<std::string>() : "Opaque";
+  return std::optional<SecretObject>(SecretObject{name, type, std::move(data)});
 }
 
 Result<ServiceAccountToken> ApiObjectsClient::Token(const TokenRequest& request) {

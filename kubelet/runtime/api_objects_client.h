@@ -11,6 +11,7 @@ class ApiObjectsClient : public ApiObjects {
   explicit ApiObjectsClient(apiclient::ApiClient& client) : client_(client) {}
   Result<std::optional<ObjectData>> ConfigMap(const std::string& ns, const std::string& name) override;
   Result<std::optional<ObjectData>> Secret(const std::string& ns, const std::string& name) override;
+  Result<std::optional<SecretObject>> TypedSecret(const std::string& ns, const std::string& name) override;
   Result<ServiceAccountToken> Token(const TokenRequest& request) override;
 
  private:

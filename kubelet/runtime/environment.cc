@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kubelet/config/static_pod.h"
 #include "kubelet/runtime/api_volumes.h"
 
 namespace kubenode::kubelet {
@@ -58,7 +59,16 @@ std::string ExpandVariables(const std::string& input, const std::map<std::string
 }
 
 Result<std::vector<api::EnvVar>> ResolveEnvironment(const api::Pod& pod, const api::Container& container,
-                                                    const PodAddresses& addresses, ApiObjects* objects) {
+                                                    const PodAddresses& addresses, ApiObjects* objects,
+                                                    const ServiceLister* services) {
+  if (services != nullptr && !IsStaticPod(pod) && !services->HasSynced()) {
+    return Status::Error("services have not yet been read at least once, cannot construct envvars");
+  }
+  const json* pod_spec = pod.source.contains("spec") ? &pod.source["spec"] : nullptr;
+  const bool service_links = pod_spec == nullptr || !pod_spec->contains("enableServiceLinks") ||
+                             !(*pod_spec)["enableServiceLinks"].is_boolean() ||
+                             (*pod_spec)["enableServiceLinks"].get<bool>();
+  const std::map<std::string, std::string> service_env = ServiceEnvMap(services, pod.metadata.ns, service_links);
   std::vector<api::EnvVar> out;
   std::map<std::string, std::string> values;
   auto set = [&](const std::string& name, const std::string& value) {
@@ -92,7 +102,13 @@ Result<std::vector<api::EnvVar>> ResolveEnvironment(const api::Pod& pod, const a
     const api::EnvVar& var = container.env[i];
     const json* item = i < env.size() ? &env[i] : nullptr;
     if (item == nullptr || !item->contains("valueFrom")) {
-      set(var.name, ExpandVariables(var.value, values));
+      if (var.value.find("$(") == std::string::npos || service_env.empty()) {
+        set(var.name, ExpandVariables(var.value, values));
+        continue;
+      }
+      std::map<std::string, std::string> mapping = values;
+      mapping.insert(service_env.begin(), service_env.end());  // the container's own win
+      set(var.name, ExpandVariables(var.value, mapping));
       continue;
     }
     const json& from = (*item)["valueFrom"];
@@ -121,6 +137,9 @@ Result<std::vector<api::EnvVar>> ResolveEnvironment(const api::Pod& pod, const a
       }
       set(var.name, it->second);
     }
+  }
+  for (const auto& [name, value] : service_env) {
+    if (!values.count(name)) out.push_back({name, value});
   }
   return out;
 }

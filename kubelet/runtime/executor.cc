@@ -9,6 +9,7 @@
 #include "kubelet/runtime/hosts_file.h"
 #include "kubelet/runtime/labels.h"
 #include "kubelet/runtime/pod_logs.h"
+#include "kubelet/runtime/pull_secrets.h"
 #include "kubelet/runtime/termination_message.h"
 #include "kubelet/runtime/volumes.h"
 
@@ -156,7 +157,8 @@ ContainerSyncResult PodExecutor::StartContainer(const api::Pod& pod, const PodRu
                                                 const api::Container& container, bool is_init,
                                                 const std::string& sandbox_id,
                                                 const cri::PodSandboxConfig& sandbox_config, const std::string& pod_ip,
-                                                const std::map<std::string, std::string>& volumes) {
+                                                const std::map<std::string, std::string>& volumes,
+                                                const std::vector<SecretObject>& pull_secrets) {
   const auto ref = ContainerRef(pod, container.name, is_init);
   // Upstream doBackOff: starting again after an exit counts towards the container's back-off.
   for (const auto& c : state.containers) {
@@ -165,7 +167,7 @@ ContainerSyncResult PodExecutor::StartContainer(const api::Pod& pod, const PodRu
       break;
     }
   }
-  auto pulled = puller_.EnsureImage(pod, container, ref, sandbox_config);
+  auto pulled = puller_.EnsureImage(pod, container, ref, sandbox_config, pull_secrets);
   if (!pulled.ok()) {
     events_.Event(ref, EventType::kWarning, "Failed", "Error: " + pulled.reason);
     return {container.name, pulled.reason, pulled.message};
@@ -196,7 +198,7 @@ ContainerSyncResult PodExecutor::StartContainer(const api::Pod& pod, const PodRu
   }
   if (config.ok()) {
     // Env from its sources and $(VAR) in command and args (the spec's own values stay in the hash).
-    auto env = ResolveEnvironment(pod, container, {pod_ip, options_.node_ip}, api_objects_);
+    auto env = ResolveEnvironment(pod, container, {pod_ip, options_.node_ip}, api_objects_, services_);
     if (!env.ok()) {
       config = env.status();
     } else {
@@ -351,8 +353,10 @@ SyncResult PodExecutor::SyncPod(const api::Pod& pod, const PodRuntimeState& stat
               FormatPod(pod), pod_ip.empty() ? "<host>" : pod_ip);
   }
 
+  // Read once per sync, as upstream's getPullSecretsForPod; missing ones are a warning event, not a failure.
+  const std::vector<SecretObject> pull_secrets = PullSecretsForPod(pod, api_objects_, events_);
   auto start = [&](const api::Container& c, bool is_init) {
-    auto r = StartContainer(pod, state, c, is_init, sandbox_id, sandbox_config, pod_ip, *volumes);
+    auto r = StartContainer(pod, state, c, is_init, sandbox_id, sandbox_config, pod_ip, *volumes, pull_secrets);
     if (!r.reason.empty()) {
       fail(Status::Error(r.reason + ": " + r.message).WithContext("start container " + c.name + " of pod " + FormatPod(pod)));
     }

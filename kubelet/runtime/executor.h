@@ -21,6 +21,7 @@
 #include "kubelet/runtime/image_puller.h"
 #include "kubelet/runtime/planner.h"
 #include "kubelet/runtime/security_context.h"
+#include "kubelet/runtime/service_env.h"
 
 namespace kubenode::kubelet {
 
@@ -70,6 +71,8 @@ class PodExecutor {
 
   // API-server mode: ConfigMaps, Secrets and tokens for volumes and env. Before the first sync; outlives it.
   void SetApiObjects(ApiObjects* objects);
+  // API-server mode: the Services for the containers' environment. Before the first sync; outlives it.
+  void SetServiceLister(const ServiceLister* services) { services_ = services; }
 
  private:
   Status KillContainer(const api::Pod* pod, const RuntimeContainer& c, const std::string& pod_ip,
@@ -77,7 +80,8 @@ class PodExecutor {
   ContainerSyncResult StartContainer(const api::Pod& pod, const PodRuntimeState& state, const api::Container& container,
                                      bool is_init, const std::string& sandbox_id,
                                      const cri::PodSandboxConfig& sandbox_config, const std::string& pod_ip,
-                                     const std::map<std::string, std::string>& volumes);
+                                     const std::map<std::string, std::string>& volumes,
+                                     const std::vector<SecretObject>& pull_secrets);
   // Sets the sandbox's hostname and DNS config; `record_events`: the warnings of BuildPodDns as events.
   Status ConfigureSandboxDns(const api::Pod& pod, bool record_events, cri::PodSandboxConfig& config);
   void PruneInitContainers(const api::Pod& pod, const PodRuntimeState& state, bool remove_all);
@@ -91,6 +95,7 @@ class PodExecutor {
   ImagePuller puller_;
   ExecutorOptions options_;
   ApiObjects* api_objects_ = nullptr;
+  const ServiceLister* services_ = nullptr;
   std::unique_ptr<ApiVolumeWriter> api_volumes_;
 };
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "base/log.h"
+#include "kubelet/runtime/pull_secrets.h"
 
 namespace kubenode::kubelet {
 namespace {
@@ -17,8 +18,28 @@ std::string FormatDuration(std::chrono::steady_clock::duration d) {
 
 }  // namespace
 
+Result<std::string> ImagePuller::Pull(const std::string& image, const cri::PodSandboxConfig& sandbox_config,
+                                      const std::vector<SecretObject>& pull_secrets) {
+  auto keyring = MakeDockerKeyring(pull_secrets);
+  if (!keyring.ok()) return keyring.status();
+  const std::vector<cri::AuthConfig> creds = keyring->Lookup(RepositoryToPull(image));
+  if (creds.empty()) return images_.PullImage(image, &sandbox_config);
+  // Upstream tries each matching credential; the error is all of theirs (utilerrors.NewAggregate).
+  std::vector<std::string> errors;
+  for (const cri::AuthConfig& auth : creds) {
+    auto pulled = images_.PullImage(image, &sandbox_config, &auth);
+    if (pulled.ok()) return pulled;
+    errors.push_back(pulled.status().message());
+  }
+  if (errors.size() == 1) return Status::Error(errors[0]);
+  std::string all = "[";
+  for (size_t i = 0; i < errors.size(); ++i) all += (i ? ", " : "") + errors[i];
+  return Status::Error(all + "]");
+}
+
 PullResult ImagePuller::EnsureImage(const api::Pod& pod, const api::Container& container, const EventObject& ref,
-                                    const cri::PodSandboxConfig& sandbox_config) {
+                                    const cri::PodSandboxConfig& sandbox_config,
+                                    const std::vector<SecretObject>& pull_secrets) {
   const auto& image = container.image;
   bool present = false;
   std::string present_ref;
@@ -52,7 +73,7 @@ PullResult ImagePuller::EnsureImage(const api::Pod& pod, const api::Container& c
   }
   events_.Event(ref, EventType::kNormal, "Pulling", "Pulling image " + Quoted(image));
   const auto start = clock_.Now();
-  auto pulled = images_.PullImage(image, &sandbox_config);
+  auto pulled = Pull(image, sandbox_config, pull_secrets);
   if (!pulled.ok()) {
     Logger("kubelet")->warn("PullImage {} for pod {} container {}: {}", image, pod.metadata.name, container.name,
                             pulled.status().message());

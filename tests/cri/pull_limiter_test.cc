@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 // Each pull blocks until released; records the most pulls in flight at once.
 class BlockingImages : public ImageService {
  public:
-  Result<std::string> PullImage(const std::string& image, const PodSandboxConfig*) override {
+  Result<std::string> PullImage(const std::string& image, const PodSandboxConfig*, const AuthConfig* = nullptr) override {
     std::unique_lock lock(mu_);
     ++in_flight_;
     started_++;

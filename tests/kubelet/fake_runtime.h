@@ -35,6 +35,11 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
     std::lock_guard lock(mu_);
     throws_[call] = count;
   }
+  // PullImage of `image` fails with 401 unless its AuthConfig carries these credentials.
+  void RequirePullCredentials(const std::string& image, const std::string& username, const std::string& password) {
+    std::lock_guard lock(mu_);
+    pull_credentials_[image] = username + ":" + password;
+  }
   void FailPull(const std::string& image, const std::string& message) {
     std::lock_guard lock(mu_);
     pull_failures_[image] = message;
@@ -364,9 +369,14 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
   }
 
   // ---- ImageService ----
-  Result<std::string> PullImage(const std::string& image, const cri::PodSandboxConfig* sandbox_config) override {
+  Result<std::string> PullImage(const std::string& image, const cri::PodSandboxConfig* sandbox_config,
+                                const cri::AuthConfig* auth = nullptr) override {
     std::lock_guard lock(mu_);
-    calls_.push_back("PullImage " + image);
+    calls_.push_back("PullImage " + image + (auth ? " as " + auth->username : ""));
+    if (auto it = pull_credentials_.find(image); it != pull_credentials_.end() &&
+                                                 (!auth || auth->username + ":" + auth->password != it->second)) {
+      return Status::Error("failed to pull and unpack image \"" + image + "\": 401 Unauthorized");
+    }
     if (auto it = pull_failures_.find(image); it != pull_failures_.end()) {
       return Status::Error("failed to pull and unpack image \"" + image + "\": " + it->second);
     }
@@ -485,6 +495,7 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
   std::map<std::string, Failure> failures_;
   std::map<std::string, int> throws_;
   std::map<std::string, std::string> pull_failures_;
+  std::map<std::string, std::string> pull_credentials_;  // image -> "user:password" it needs
   cri::ExecResult exec_result_;
   std::string stream_url_ = "http://127.0.0.1:1/stream";
   std::vector<cri::ExecRequest> exec_requests_;
