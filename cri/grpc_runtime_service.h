@@ -42,6 +42,8 @@ class GrpcRuntimeService : public RuntimeService, public ImageService {
   Result<ContainerStatus> ContainerStatusOf(const std::string& container_id) override;
   Result<ExecResult> ExecSync(const std::string& container_id, const std::vector<std::string>& cmd,
                               std::chrono::seconds timeout) override;
+  Result<std::vector<ContainerStats>> ListContainerStats(const ContainerStatsFilter& filter) override;
+  Result<std::vector<PodSandboxStats>> ListPodSandboxStats(const PodSandboxStatsFilter& filter) override;
 
   Result<std::string> PullImage(const std::string& image, const PodSandboxConfig* sandbox_config) override;
   Result<std::optional<Image>> ImageStatus(const std::string& image) override;

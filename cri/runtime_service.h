@@ -34,6 +34,11 @@ class RuntimeService {
   virtual Result<ContainerStatus> ContainerStatusOf(const std::string& container_id) = 0;
   virtual Result<ExecResult> ExecSync(const std::string& container_id, const std::vector<std::string>& cmd,
                                       std::chrono::seconds timeout) = 0;
+
+  // Stats. Not pure: most fakes have no stats to give, and a runtime without them (containerd 1.6 answers
+  // ListPodSandboxStats with Unimplemented on some builds) is handled by the stats provider.
+  virtual Result<std::vector<ContainerStats>> ListContainerStats(const ContainerStatsFilter& filter);
+  virtual Result<std::vector<PodSandboxStats>> ListPodSandboxStats(const PodSandboxStatsFilter& filter);
 };
 
 class ImageService {
