@@ -49,6 +49,7 @@ Status StartApiMode(Daemon::Parts& p) {
   if (!info.ok()) return info.status().WithContext("node facts");
   facts.host = *info;
   facts.node_ip = o.kubelet.node_ip;
+  facts.kubelet_port = o.server.port;
   facts.kubelet_version = kubelet::NodeVersion(o.version);
   facts.extra_labels = o.node_labels;
   struct statvfs fs {};

@@ -197,7 +197,14 @@ Status Daemon::Start() {
   }
   AddRoutes(p);
   if (Status s = p.local_api.Start(); !s.ok()) return s;
+  p.kubelet_servers = std::make_unique<KubeletServers>(p);
+  if (Status s = p.kubelet_servers->Start(); !s.ok()) {
+    p.kubelet_servers->Stop();
+    p.local_api.Stop();
+    return s;
+  }
   if (Status s = p.kubelet.Start(); !s.ok()) {
+    p.kubelet_servers->Stop();
     p.local_api.Stop();
     return s.WithContext("kubelet");
   }
@@ -213,6 +220,7 @@ void Daemon::Stop() {
   if (!parts_) return;
   systemd::NotifyStopping();
   if (parts_->watchdog) parts_->watchdog->Stop();
+  if (parts_->kubelet_servers) parts_->kubelet_servers->Stop();
   parts_->local_api.Stop();
   if (parts_->proxy_runner) parts_->proxy_runner->Stop();
   StopApiMode(*parts_);

@@ -9,11 +9,32 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "agent/local_api.h"
 #include "base/status.h"
 #include "kubelet/kubelet.h"
 
 namespace kubenode::agent {
+
+// The kubelet server (:10250) and healthz (:10248): KubeletConfiguration with the mode's defaults applied
+// (cmd/run.cc), served by agent/kubelet_server.h.
+struct KubeletServerOptions {
+  std::string address = "0.0.0.0";
+  int32_t port = 10250;  // 0: no server
+  std::string tls_cert_file, tls_private_key_file;  // empty: self-signed in <rootDir>/pki
+  std::string client_ca_file;
+  bool anonymous = false;
+  bool webhook_authentication = true;
+  std::chrono::milliseconds token_cache_ttl = std::chrono::minutes(2);
+  bool webhook_authorization = true;  // false: AlwaysAllow
+  std::chrono::milliseconds authorized_ttl = std::chrono::minutes(5);
+  std::chrono::milliseconds unauthorized_ttl = std::chrono::seconds(30);
+  bool enable_debugging_handlers = true;
+  std::string healthz_bind_address = "127.0.0.1";
+  int32_t healthz_port = 10248;  // 0: none
+  nlohmann::json configz;  // KubeletConfiguration in upstream's field names, for /configz
+};
 
 struct DaemonOptions {
   kubelet::KubeletConfig kubelet;  // node_name and node_ip filled by the caller
@@ -43,6 +64,7 @@ struct DaemonOptions {
   int32_t masquerade_bit = 14;                             // nftables.masqueradeBit
   bool masquerade_all = false;                             // nftables.masqueradeAll
   std::vector<std::string> node_port_addresses;            // nodePortAddresses (empty: all, incl. 127.0.0.1)
+  KubeletServerOptions server;
 };
 
 class Daemon {

@@ -11,6 +11,7 @@
 
 #include "agent/daemon.h"
 #include "agent/api_proxy_source.h"
+#include "agent/kubelet_server.h"
 #include "agent/local_api.h"
 #include "agent/manifest_services.h"
 #include "agent/proxy_runner.h"
@@ -81,6 +82,7 @@ struct Daemon::Parts {
   std::atomic<bool> api_stop{false};
 
   LocalApiServer local_api;
+  std::unique_ptr<KubeletServers> kubelet_servers;  // :10250 and :10248
   std::unique_ptr<systemd::Watchdog> watchdog;  // only under systemd's WatchdogSec=
 
   // READY=1 waits for the kubelet's first pod sync (and the proxy's first rule sync).

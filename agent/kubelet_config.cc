@@ -265,11 +265,10 @@ namespace {
 
 // KubeletConfiguration fields (kubelet.config.k8s.io/v1beta1) kubenode accepts and does not implement.
 const std::initializer_list<const char*> kIgnoredKubeletFields = {
-    "enableServer", "httpCheckFrequency", "staticPodURL", "staticPodURLHeader", "address", "port", "tlsCertFile",
-    "tlsPrivateKeyFile", "tlsCipherSuites", "tlsCurvePreferences", "tlsMinVersion", "rotateCertificates",
-    "serverTLSBootstrap", "authentication", "authorization", "registryPullQPS", "registryBurst",
+    "enableServer", "httpCheckFrequency", "staticPodURL", "staticPodURLHeader", "tlsCipherSuites", "tlsCurvePreferences", "tlsMinVersion", "rotateCertificates",
+    "serverTLSBootstrap", "registryPullQPS", "registryBurst",
     "imagePullCredentialsVerificationPolicy", "preloadedImagesVerificationAllowlist", "eventRecordQPS", "eventBurst",
-    "enableDebuggingHandlers", "enableContentionProfiling", "oomScoreAdj", "streamingConnectionIdleTimeout",
+    "enableContentionProfiling", "oomScoreAdj", "streamingConnectionIdleTimeout",
     "nodeLeaseDurationSeconds", "imageMinimumGCAge", "imageMaximumGCAge", "imageGCHighThresholdPercent",
     "imageGCLowThresholdPercent", "volumeStatsAggPeriod", "kubeletCgroups", "systemCgroups",
     "cpuManagerPolicy", "singleProcessOOMKill", "cpuManagerPolicyOptions",
@@ -384,6 +383,62 @@ KubeletFileValues DecodeKubelet(ConfigDocument& doc, KubeletConfig& c) {
                {"allowedUnsafeSysctls", [&](auto& v, auto& p) { r.StringList(v, p, c.allowed_unsafe_sysctls); }},
                {"cgroupsPerQOS", [&](auto& v, auto& p) { r.Bool(v, p, c.cgroups_per_qos); }},
                {"cgroupRoot", [&](auto& v, auto& p) { NonEmptyString(r, v, p, c.cgroup_root); }},
+               {"address",
+                [&](auto& v, auto& p) {
+                  std::string value;
+                  if (r.String(v, p, value) && !value.empty()) c.address = value;
+                }},
+               {"port", [&](auto& v, auto& p) { r.Int32(v, p, c.port); }},
+               {"tlsCertFile", [&](auto& v, auto& p) { r.String(v, p, c.tls_cert_file); }},
+               {"tlsPrivateKeyFile", [&](auto& v, auto& p) { r.String(v, p, c.tls_private_key_file); }},
+               {"enableDebuggingHandlers", [&](auto& v, auto& p) { r.Bool(v, p, c.enable_debugging_handlers); }},
+               {"authentication",
+                [&](auto& v, auto& p) {
+                  r.Object(v, p,
+                           {
+                               {"x509",
+                                [&](auto& v2, auto& p2) {
+                                  r.Object(v2, p2, {{"clientCAFile", [&](auto& v3, auto& p3) {
+                                                       r.String(v3, p3, c.authentication_x509_client_ca_file);
+                                                     }}});
+                                }},
+                               {"webhook",
+                                [&](auto& v2, auto& p2) {
+                                  r.Object(v2, p2,
+                                           {{"enabled",
+                                             [&](auto& v3, auto& p3) {
+                                               bool value = false;
+                                               if (r.Bool(v3, p3, value)) c.authentication_webhook_enabled = value;
+                                             }},
+                                            {"cacheTTL", duration(c.authentication_webhook_cache_ttl)}});
+                                }},
+                               {"anonymous",
+                                [&](auto& v2, auto& p2) {
+                                  r.Object(v2, p2, {{"enabled", [&](auto& v3, auto& p3) {
+                                                       bool value = false;
+                                                       if (r.Bool(v3, p3, value)) c.authentication_anonymous_enabled = value;
+                                                     }}});
+                                }},
+                           });
+                }},
+               {"authorization",
+                [&](auto& v, auto& p) {
+                  r.Object(v, p,
+                           {
+                               {"mode",
+                                [&](auto& v2, auto& p2) {
+                                  std::string value;
+                                  if (r.String(v2, p2, value) && !value.empty()) c.authorization_mode = value;
+                                }},
+                               {"webhook",
+                                [&](auto& v2, auto& p2) {
+                                  r.Object(v2, p2,
+                                           {{"cacheAuthorizedTTL", duration(c.authorization_webhook_cache_authorized_ttl)},
+                                            {"cacheUnauthorizedTTL",
+                                             duration(c.authorization_webhook_cache_unauthorized_ttl)}});
+                                }},
+                           });
+                }},
                {"systemReserved", [&](auto& v, auto& p) { ReadReserved(doc, v, p, c.system_reserved); }},
                {"kubeReserved", [&](auto& v, auto& p) { ReadReserved(doc, v, p, c.kube_reserved); }},
            },
@@ -426,6 +481,16 @@ void ValidateKubelet(ConfigDocument& doc, const KubeletConfig& c) {
   if (c.max_pods < 0) doc.Add(Invalid("maxPods", c.max_pods, "must not be a negative number"));
   if (c.pod_pids_limit < -1) doc.Add(Invalid("podPidsLimit", c.pod_pids_limit, "must be -1 (no limit) or greater"));
   port("healthzPort", c.healthz_port);
+  port("port", c.port);
+  if (c.address && !IsIPAddress(*c.address)) doc.Add(Invalid("address", *c.address, "must be a valid IP address"));
+  if (c.authorization_mode && *c.authorization_mode != "Webhook" && *c.authorization_mode != "AlwaysAllow") {
+    doc.Add(api::field::NotSupported("authorization.mode", *c.authorization_mode, {"AlwaysAllow", "Webhook"}));
+  }
+  if (c.tls_cert_file.empty() != c.tls_private_key_file.empty()) {
+    doc.Add(Invalid(c.tls_cert_file.empty() ? "tlsCertFile" : "tlsPrivateKeyFile", "",
+                    "tlsCertFile and tlsPrivateKeyFile are set together"));
+  }
+
   port("readOnlyPort", c.read_only_port);
   if (c.max_parallel_image_pulls) {
     if (*c.max_parallel_image_pulls < 1) {

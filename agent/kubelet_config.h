@@ -68,6 +68,22 @@ struct KubeletConfig {
   bool cgroups_per_qos = true;  // kubepods / burstable / besteffort and pod cgroups (kubelet/cm/)
   std::string cgroup_root = "/";  // upstream's "" means "/" with cgroupsPerQOS
 
+  // --- The kubelet server (:10250, server/). Unset optionals take the mode's default: with --kubeconfig
+  // upstream's file defaults (0.0.0.0, webhook authn/authz, no anonymous), without it upstream's flag
+  // defaults (anonymous + AlwaysAllow; kubenode also binds 127.0.0.1 there, as no apiserver calls in). ---
+  std::optional<std::string> address;
+  int32_t port = 10250;  // 0 disables the server
+  std::string tls_cert_file;         // both unset: a self-signed certificate in <rootDir>/pki
+  std::string tls_private_key_file;
+  std::string authentication_x509_client_ca_file;           // authentication.x509.clientCAFile
+  std::optional<bool> authentication_webhook_enabled;       // authentication.webhook.enabled
+  Duration authentication_webhook_cache_ttl = std::chrono::minutes(2);
+  std::optional<bool> authentication_anonymous_enabled;     // authentication.anonymous.enabled
+  std::optional<std::string> authorization_mode;            // Webhook | AlwaysAllow
+  Duration authorization_webhook_cache_authorized_ttl = std::chrono::minutes(5);
+  Duration authorization_webhook_cache_unauthorized_ttl = std::chrono::seconds(30);
+  bool enable_debugging_handlers = true;
+
   // --- Command-line flags upstream (--root-dir, --node-ip, --hostname-override): not read from the
   // file (upstream's strict decoding rejects them there); cmd/ sets them. ---
   std::string root_dir = "/var/lib/kubelet";

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "agent/cri_log.h"
+#include "server/cri_log.h"
 #include "agent/daemon_parts.h"
 #include "agent/describe_node.h"
 #include "agent/manifest_store.h"
@@ -197,10 +197,10 @@ Reply Logs(Daemon::Parts& p, const Args& a) {
   if (!id.ok()) return Reply::Error("error: " + id.status().message());
   auto status = p.runtime.ContainerStatusOf(*id);
   if (!status.ok()) return Reply::Error("error: " + status.status().message());
-  LogOptions options;
+  server::LogOptions options;
   options.tail = a.tail;
   options.timestamps = a.timestamps;
-  auto text = ReadContainerLog(status->log_path, options);
+  auto text = server::ReadContainerLog(status->log_path, options);
   if (!text.ok()) return Reply::Error("error: " + text.status().message());
   return Reply::Ok(*text);
 }

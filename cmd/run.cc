@@ -12,6 +12,7 @@
 
 #include "agent/daemon.h"
 #include "agent/kubelet_config.h"
+#include "agent/kubelet_server.h"
 #include "agent/proxy_config.h"
 #include "base/log.h"
 #include "cri/pull_limiter.h"
@@ -127,6 +128,7 @@ Result<agent::DaemonOptions> BuildOptions(const CLI::App& run, const RunFlags& f
   o.masquerade_bit = pc.nftables.masquerade_bit;
   o.masquerade_all = pc.nftables.masquerade_all;
   o.node_port_addresses = pc.node_port_addresses;
+  o.server = agent::ServerOptionsFromConfig(kc, !f.kubeconfig.empty());
   return o;
 }
 

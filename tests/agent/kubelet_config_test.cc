@@ -246,9 +246,8 @@ TEST(KubeletConfigTest, KnownUpstreamFieldsAreIgnoredWithADebugLog) {
   ConfigureLogging({sink}, spdlog::level::debug);
   Result<KubeletConfig> c = ParseKubeletConfig(R"(apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
-authentication:
-  anonymous: {enabled: false}
-  webhook: {enabled: true, cacheTTL: 2m}
+eventRecordQPS: 5
+eventBurst: 10
 evictionHard:
   memory.available: 100Mi
 featureGates: {SomeGate: true}
@@ -259,9 +258,10 @@ maxPods: 12
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->max_pods, 12);
   EXPECT_EQ(logged.str(),
-            "kubelet debug kubelet.yaml: line 3: ignoring authentication: kubenode does not implement it\n"
-            "kubelet debug kubelet.yaml: line 6: ignoring evictionHard: kubenode does not implement it\n"
-            "kubelet debug kubelet.yaml: line 8: ignoring featureGates: kubenode does not implement it\n");
+            "kubelet debug kubelet.yaml: line 3: ignoring eventRecordQPS: kubenode does not implement it\n"
+            "kubelet debug kubelet.yaml: line 4: ignoring eventBurst: kubenode does not implement it\n"
+            "kubelet debug kubelet.yaml: line 5: ignoring evictionHard: kubenode does not implement it\n"
+            "kubelet debug kubelet.yaml: line 7: ignoring featureGates: kubenode does not implement it\n");
 }
 
 TEST(KubeletConfigTest, TypeErrorsNameFieldAndLine) {

@@ -9,7 +9,10 @@
 // tests leak no pods whatever happens in their body.
 #pragma once
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -101,6 +104,23 @@ inline std::string PodCondition(const json& pod, const std::string& type) {
   return "";
 }
 
+// A TCP port free on 127.0.0.1 now (the kernel's pick), so that daemons of parallel tests do not share
+// :10250 / :10248.
+inline int FreeTcpPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
 class DaemonFixture : public ::testing::Test {
  protected:
   static constexpr auto kPodTimeout = std::chrono::seconds(90);
@@ -126,7 +146,9 @@ class DaemonFixture : public ::testing::Test {
     std::ofstream(config_file_) << "apiVersion: kubelet.config.k8s.io/v1beta1\n"
                                    "kind: KubeletConfiguration\n"
                                    "podLogsDir: "
-                                << dir_ << "/logs\n";
+                                << dir_ << "/logs\n"
+                                << "port: " << (kubelet_port_ = FreeTcpPort()) << "\n"
+                                << "healthzPort: " << (healthz_port_ = FreeTcpPort()) << "\n";
 
     cri::GrpcOptions options;
     options.endpoint = endpoint_;
@@ -403,6 +425,7 @@ class DaemonFixture : public ::testing::Test {
   }
 
   std::string endpoint_, dir_, manifest_dir_, socket_, log_file_, config_file_, node_;
+  int kubelet_port_ = 0, healthz_port_ = 0;  // the daemon's :10250 and :10248
   pid_t pid_ = -1;
   std::unique_ptr<cri::GrpcRuntimeService> runtime_;
   std::set<std::string> sandboxes_before_;

@@ -1,4 +1,6 @@
-#include "agent/cri_log.h"
+#include "server/cri_log.h"
+
+#include "api/rfc3339.h"
 
 #include <unistd.h>
 
@@ -11,7 +13,7 @@
 
 #include "base/log.h"
 
-namespace kubenode::agent {
+namespace kubenode::server {
 namespace {
 
 // Two streams, a line split in three records on stdout with a stderr line in between.
@@ -161,4 +163,35 @@ TEST(CriLogTest, ReadsFiles) {
 }
 
 }  // namespace
-}  // namespace kubenode::agent
+}  // namespace kubenode::server
+
+namespace kubenode::server {
+namespace {
+
+TEST(CriLogParserTest, FeedsIncrementallyKeepingLineOrder) {
+  CriLogParser parser("0.log", LogStream::kAll, std::nullopt);
+  auto first = parser.Feed("2016-10-06T00:17:09Z stdout P split \n2016-10-06T00:17:10Z stderr F err\n");
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->empty());  // "err" waits behind the unfinished stdout line that started before it
+  auto second = parser.Feed("2016-10-06T00:17:11Z stdout F line\n");
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->size(), 2u);
+  EXPECT_EQ((*second)[0].text, "split line\n");
+  EXPECT_EQ((*second)[1].text, "err\n");
+  EXPECT_TRUE(parser.Feed("garbage\n").ok());  // a bad line after the first is skipped
+}
+
+TEST(CriLogParserTest, SinceDropsEarlierLines) {
+  auto since = api::ParseRFC3339("2016-10-06T00:17:10Z");
+  LogOptions options;
+  options.since = *since;
+  auto out = RenderContainerLog("2016-10-06T00:17:09.9Z stdout F old\n"
+                                "2016-10-06T00:17:10.1Z stdout F new\n"
+                                "2016-10-06T02:17:11+02:00 stdout F newer\n",
+                                "0.log", options);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(*out, "new\nnewer\n");
+}
+
+}  // namespace
+}  // namespace kubenode::server

@@ -1,4 +1,4 @@
-#include "agent/cri_log.h"
+#include "server/cri_log.h"
 
 #include <cerrno>
 #include <cstring>
@@ -7,9 +7,10 @@
 #include <vector>
 
 #include "api/field_errors.h"
+#include "api/rfc3339.h"
 #include "base/log.h"
 
-namespace kubenode::agent {
+namespace kubenode::server {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -29,12 +30,6 @@ int DaysInMonth(int year, int month) {
   const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
   return month == 2 && leap ? 29 : kDays[month - 1];
 }
-
-// One line of output being assembled from a P...F run of records.
-struct LogicalLine {
-  std::string timestamp;  // of its first record
-  std::string text;
-};
 
 }  // namespace
 
@@ -102,12 +97,10 @@ Result<CriLogRecord> ParseCriLogLine(std::string_view line) {
   return record;
 }
 
-Result<std::string> RenderContainerLog(std::string_view text, const std::string& file, const LogOptions& options) {
-  std::vector<LogicalLine> lines;
-  int open[2] = {-1, -1};  // per stream (stdout, stderr): index in `lines` of the line a P record started
-  int line_number = 0;
+Result<std::vector<LogLine>> CriLogParser::Feed(std::string_view text) {
+  std::vector<LogLine> done;
   while (!text.empty()) {
-    ++line_number;
+    ++line_number_;
     const size_t eol = text.find('\n');
     const bool has_newline = eol != std::string_view::npos;
     std::string_view line = text.substr(0, eol);
@@ -115,42 +108,73 @@ Result<std::string> RenderContainerLog(std::string_view text, const std::string&
 
     Result<CriLogRecord> record = ParseCriLogLine(line);
     if (!record.ok()) {
-      if (line_number == 1) {
-        return Status::Error(file + ": line 1: not a CRI log file: " + record.status().message());
+      if (line_number_ == 1) {
+        return Status::Error(file_ + ": line 1: not a CRI log file: " + record.status().message());
       }
-      Logger("kubelet")->warn("{}: line {}: skipping malformed CRI log line: {}", file, line_number,
+      Logger("kubelet")->warn("{}: line {}: skipping malformed CRI log line: {}", file_, line_number_,
                               record.status().message());
       continue;
     }
-    if ((options.stream == LogStream::kStdout && record->is_stderr) ||
-        (options.stream == LogStream::kStderr && !record->is_stderr)) {
+    if ((stream_ == LogStream::kStdout && record->is_stderr) || (stream_ == LogStream::kStderr && !record->is_stderr)) {
       continue;
     }
-    int& index = open[record->is_stderr ? 1 : 0];
-    if (index < 0) {
-      lines.push_back({record->timestamp, {}});
-      index = static_cast<int>(lines.size()) - 1;
+    int64_t& open = open_[record->is_stderr ? 1 : 0];
+    if (open < 0) {
+      pending_.push_back({{record->timestamp, {}}, false});
+      open = static_cast<int64_t>(popped_ + pending_.size() - 1);
     }
-    lines[index].text += record->content;
-    if (!record->partial) {
-      // A full record ends the line; like upstream, a last line the runtime has not finished writing keeps
-      // its missing newline.
-      if (has_newline) lines[index].text += '\n';
-      index = -1;
-    }
+    Pending& p = pending_[static_cast<size_t>(open - static_cast<int64_t>(popped_))];
+    p.line.text += record->content;
+    if (record->partial) continue;
+    // A full record ends the line; like upstream, a last line the runtime has not finished writing keeps
+    // its missing newline.
+    if (has_newline) p.line.text += '\n';
+    p.complete = true;
+    open = -1;
   }
+  while (!pending_.empty() && pending_.front().complete) {
+    if (Wanted(pending_.front().line)) done.push_back(std::move(pending_.front().line));
+    pending_.pop_front();
+    ++popped_;
+  }
+  return done;
+}
 
+bool CriLogParser::Wanted(const LogLine& line) const {
+  if (!since_) return true;
+  // Whole seconds suffice: `since` is a metav1.Time (sinceSeconds is counted from now in seconds too).
+  auto when = api::ParseRFC3339(line.timestamp);
+  return !when || *when >= std::chrono::time_point_cast<std::chrono::seconds>(*since_);
+}
+
+std::vector<LogLine> CriLogParser::TakeUnfinished() {
+  std::vector<LogLine> out;
+  for (auto& p : pending_) {
+    if (Wanted(p.line)) out.push_back(std::move(p.line));
+  }
+  popped_ += pending_.size();
+  pending_.clear();
+  open_[0] = open_[1] = -1;
+  return out;
+}
+
+std::string FormatLogLine(const LogLine& line, bool timestamps) {
+  if (!timestamps) return line.text;
+  return *FormatCriLogTimestamp(line.timestamp) + " " + line.text;  // validated by ParseCriLogLine
+}
+
+Result<std::string> RenderContainerLog(std::string_view text, const std::string& file, const LogOptions& options) {
+  CriLogParser parser(file, options.stream, options.since);
+  Result<std::vector<LogLine>> lines = parser.Feed(text);
+  if (!lines.ok()) return lines.status();
+  for (auto& line : parser.TakeUnfinished()) lines->push_back(std::move(line));
   size_t first = 0;
-  if (options.tail >= 0 && static_cast<uint64_t>(options.tail) < lines.size()) {
-    first = lines.size() - static_cast<size_t>(options.tail);
+  if (options.tail >= 0 && static_cast<uint64_t>(options.tail) < lines->size()) {
+    first = lines->size() - static_cast<size_t>(options.tail);
   }
   std::string out;
-  for (size_t i = first; i < lines.size(); ++i) {
-    if (options.timestamps) {
-      out += *FormatCriLogTimestamp(lines[i].timestamp);  // validated by ParseCriLogLine
-      out += ' ';
-    }
-    out += lines[i].text;
+  for (size_t i = first; i < lines->size(); ++i) {
+    out += FormatLogLine((*lines)[i], options.timestamps);
     if (options.limit_bytes >= 0 && out.size() >= static_cast<uint64_t>(options.limit_bytes)) {
       out.resize(static_cast<size_t>(options.limit_bytes));
       break;
@@ -168,4 +192,4 @@ Result<std::string> ReadContainerLog(const std::string& path, const LogOptions& 
   return RenderContainerLog(text.str(), path, options);
 }
 
-}  // namespace kubenode::agent
+}  // namespace kubenode::server

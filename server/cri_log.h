@@ -12,13 +12,17 @@
 // stream, upstream joins whatever record comes next.
 #pragma once
 
+#include <chrono>
+#include <deque>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
-namespace kubenode::agent {
+namespace kubenode::server {
 
 enum class LogStream { kAll, kStdout, kStderr };
 
@@ -27,6 +31,8 @@ struct LogOptions {
   bool timestamps = false;  // prefix each line with its time, RFC 3339 with 9 fraction digits
   LogStream stream = LogStream::kAll;
   int64_t limit_bytes = -1;  // cut the output after this many bytes (timestamps included); negative: all
+  // Only lines logged at or after this time (sinceSeconds / sinceTime).
+  std::optional<std::chrono::system_clock::time_point> since;
 };
 
 // One record of a CRI log file.
@@ -46,10 +52,48 @@ Result<CriLogRecord> ParseCriLogLine(std::string_view line);
 // UTC). Errors for a malformed timestamp.
 Result<std::string> FormatCriLogTimestamp(std::string_view timestamp);
 
+// One line of output, assembled from a P...F run of records.
+struct LogLine {
+  std::string timestamp;  // of its first record, as written
+  std::string text;       // with its newline (none for a last line the runtime has not finished)
+};
+
+// Reads a CRI log incrementally (for follow): Feed it text as the file grows; it returns the lines that
+// are complete. Lines of a stream not selected, or logged before `since`, are dropped here.
+class CriLogParser {
+ public:
+  CriLogParser(std::string file, LogStream stream, std::optional<std::chrono::system_clock::time_point> since)
+      : file_(std::move(file)), stream_(stream), since_(since) {}
+  // `text` holds whole records; the last may lack its newline only when the file is read to its end once.
+  Result<std::vector<LogLine>> Feed(std::string_view text);
+  // Lines started by P records whose F never came (the file ended): stdout's, then stderr's.
+  std::vector<LogLine> TakeUnfinished();
+
+ private:
+  std::string file_;
+  LogStream stream_;
+  std::optional<std::chrono::system_clock::time_point> since_;
+  bool Wanted(const LogLine& line) const;
+
+  // Lines in the order they started; a line is handed out once it and every line before it is complete
+  // (so a line split across records keeps its place before a line of the other stream logged meanwhile).
+  struct Pending {
+    LogLine line;
+    bool complete = false;
+  };
+  std::deque<Pending> pending_;
+  uint64_t popped_ = 0;       // lines handed out or dropped so far: pending_[i] is line popped_ + i
+  int64_t open_[2] = {-1, -1};  // per stream (stdout, stderr): the line number a P record started
+  int line_number_ = 0;
+};
+
+// A line as written to the client: "<timestamp> " in front with `timestamps`.
+std::string FormatLogLine(const LogLine& line, bool timestamps);
+
 // The log `text` of file `file` (named in messages) rendered per `options`.
 Result<std::string> RenderContainerLog(std::string_view text, const std::string& file, const LogOptions& options);
 
 // Reads the log file at `path` and renders it.
 Result<std::string> ReadContainerLog(const std::string& path, const LogOptions& options);
 
-}  // namespace kubenode::agent
+}  // namespace kubenode::server
