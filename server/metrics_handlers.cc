@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 
 #include "base/log.h"
 
@@ -34,6 +35,8 @@ Labels ContainerLabels(const PodSummary& p, const ContainerSummary& c) {
 Labels PodLabels(const PodSummary& p) { return {{"namespace", p.ns}, {"pod", p.name}}; }
 
 }  // namespace
+
+void AddStatsRoutes(Router& router, std::shared_ptr<StatsProvider> stats);
 
 std::string ResourceMetricsText(const Result<Summary>& summary) {
   using metrics::Stability;
@@ -109,7 +112,23 @@ void AddMetricsRoutes(Router& router, MetricsDeps deps) {
     r.content_type = kPrometheusContentType;
     ex.Respond(std::move(r));
   });
-  StatsProvider* stats = deps.stats;
+  AddStatsRoutes(router, std::shared_ptr<StatsProvider>(deps.stats, [](StatsProvider*) {}));
+}
+
+void AddMetricsRoutes(Router& router, cri::RuntimeService& runtime, const std::string& node_name,
+                      const std::string& root_dir) {
+  AddMetricsRoutes(router, MetricsDeps{});
+  struct Owned : StatsProvider {
+    Owned(cri::RuntimeService& runtime, const std::string& node_name, const std::string& root_dir)
+        : host("/", root_dir), provider(runtime, host, node_name) {}
+    Result<Summary> GetSummary() override { return provider.GetSummary(); }
+    HostNodeStatsSource host;
+    CriStatsProvider provider;
+  };
+  AddStatsRoutes(router, std::make_shared<Owned>(runtime, node_name, root_dir));
+}
+
+void AddStatsRoutes(Router& router, std::shared_ptr<StatsProvider> stats) {
   if (stats == nullptr) return;
   router.Add("GET", "/metrics/resource", [stats](Exchange& ex) {
     auto summary = stats->GetSummary();

@@ -18,6 +18,11 @@ struct MetricsDeps {
 
 void AddMetricsRoutes(Router& router, MetricsDeps deps);
 
+// The daemon's form: the default registry, and stats from `runtime` (CRI) and the host (root cgroup, /proc,
+// the filesystem of `root_dir`), kept alive by the routes.
+void AddMetricsRoutes(Router& router, cri::RuntimeService& runtime, const std::string& node_name,
+                      const std::string& root_dir);
+
 // The /metrics/resource text for a summary (or for a failed one: scrape_error 1 alone), as upstream's
 // resourceMetricsCollector gathered by client_golang: families by name, samples by label values,
 // cumulative/gauge values with the sample's time in milliseconds.
