@@ -32,6 +32,23 @@ std::string SystemUuid() {
   return uuid;
 }
 
+// /containerLogs reads the kubelet's pods and the runtime's log files.
+class DaemonLogSource : public server::ContainerLogSource {
+ public:
+  explicit DaemonLogSource(Daemon::Parts& p) : p_(p) {}
+  std::optional<kubelet::PodWithStatus> GetPod(const std::string& ns, const std::string& name) override {
+    return p_.kubelet.GetPod(ns, name);
+  }
+  Result<ContainerLog> ContainerLogOf(const std::string& id) override {
+    auto status = p_.runtime.ContainerStatusOf(id);
+    if (!status.ok()) return status.status();
+    return ContainerLog{status->log_path, status->state == cri::ContainerState::kRunning};
+  }
+
+ private:
+  Daemon::Parts& p_;
+};
+
 }  // namespace
 
 KubeletServerOptions ServerOptionsFromConfig(const KubeletConfig& c, bool api_mode) {
@@ -154,6 +171,8 @@ void KubeletServers::AddRoutes() {
     e.Respond(server::Response::Json(200, spec.dump()));
   });
   if (o.enable_debugging_handlers) {
+    logs_ = std::make_unique<DaemonLogSource>(p);
+    router_.Add("GET", "/containerLogs/", server::ContainerLogsHandler(*logs_, p.clock));
     router_.Add("GET", "/runningpods/", [&p](server::Exchange& e) {
       // Upstream answers from the runtime's pod cache: name, namespace, uid and the running containers.
       nlohmann::json items = nlohmann::json::array();

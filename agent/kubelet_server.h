@@ -10,6 +10,7 @@
 #include "server/healthz.h"
 #include "server/http.h"
 #include "server/kubelet_server.h"
+#include "server/logs_handler.h"
 
 namespace kubenode::agent {
 
@@ -40,6 +41,7 @@ class KubeletServers {
   Daemon::Parts& parts_;
   server::Router router_;
   server::Router healthz_router_;
+  std::unique_ptr<server::ContainerLogSource> logs_;
   std::unique_ptr<server::KubeletAuth> auth_;
   std::unique_ptr<server::Server> https_;
   std::unique_ptr<server::Server> healthz_;

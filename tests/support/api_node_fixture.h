@@ -39,6 +39,11 @@ class ApiNodeFixture : public DaemonFixture {
   std::vector<std::string> DaemonFlags() const override {
     return {"--no-proxy", "--hostname-override", kNodeName, "--kubeconfig", NodeKubeconfig()};
   }
+  // As kubeadm: the kubelet trusts client certificates of the cluster CA, so that the apiserver's
+  // kubelet-client certificate reaches :10250 (kubectl logs / exec).
+  std::string ExtraKubeletConfig() const override {
+    return "authentication:\n  x509:\n    clientCAFile: " + control_plane_->dir() + "/pki/ca.crt\n";
+  }
   static std::string NodeKubeconfig() { return control_plane_->dir() + "/node-" + kNodeName + ".kubeconfig"; }
 
   // `kubectl ARGS -o json` as admin; null when kubectl failed.

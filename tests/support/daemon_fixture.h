@@ -148,7 +148,8 @@ class DaemonFixture : public ::testing::Test {
                                    "podLogsDir: "
                                 << dir_ << "/logs\n"
                                 << "port: " << (kubelet_port_ = FreeTcpPort()) << "\n"
-                                << "healthzPort: " << (healthz_port_ = FreeTcpPort()) << "\n";
+                                << "healthzPort: " << (healthz_port_ = FreeTcpPort()) << "\n"
+                                << ExtraKubeletConfig();
 
     cri::GrpcOptions options;
     options.endpoint = endpoint_;
@@ -195,6 +196,9 @@ class DaemonFixture : public ::testing::Test {
       std::filesystem::remove_all(dir_, ec);
     }
   }
+
+  // KubeletConfiguration lines added to the test's file.
+  virtual std::string ExtraKubeletConfig() const { return ""; }
 
   // Flags added to `kubenode run`. The kubelet tests leave the host's nftables alone.
   virtual std::vector<std::string> DaemonFlags() const { return {"--no-proxy"}; }
