@@ -67,10 +67,11 @@ Daemon::Parts::Parts(const DaemonOptions& opts)
     : options(opts),
       runtime(RuntimeOptions(opts, opts.runtime_endpoint)),
       image_runtime(ImageRuntime(opts)),
-      images(image_runtime ? static_cast<cri::ImageService&>(*image_runtime) : runtime, opts.max_parallel_image_pulls),
+      instrumented(runtime, image_runtime ? static_cast<cri::ImageService&>(*image_runtime) : runtime),
+      images(instrumented, opts.max_parallel_image_pulls),
       events(clock),
-      probes(runtime, events, clock),
-      kubelet(opts.kubelet, runtime, images, clock, probes, events),
+      probes(instrumented, events, clock),
+      kubelet(opts.kubelet, instrumented, images, clock, probes, events),
       local_api(opts.local_api_socket) {}
 
 void Daemon::Parts::SetPods(const std::vector<kubelet::PodWithStatus>& statuses) {

@@ -24,6 +24,7 @@
 #include "kubelet/status/api_status_syncer.h"
 #include "base/clock.h"
 #include "cri/grpc_runtime_service.h"
+#include "cri/instrumented_runtime_service.h"
 #include "cri/pull_limiter.h"
 #include "kubelet/events/api_event_sink.h"
 #include "kubelet/kubelet.h"
@@ -47,6 +48,8 @@ struct Daemon::Parts {
   RealClock clock;
   cri::GrpcRuntimeService runtime;
   std::unique_ptr<cri::GrpcRuntimeService> image_runtime;  // only when imageServiceEndpoint differs
+  // What the kubelet, probes and pulls call: `runtime` / `image_runtime` with every call counted and timed.
+  cri::InstrumentedRuntimeService instrumented;
   cri::PullLimiter images;
   // Kept in memory for the CLI; in API-server mode also sent to the API server (StartApiMode attaches it).
   kubelet::ApiEventSink events;

@@ -7,6 +7,7 @@
 #include "host/node_info.h"
 #include "kubelet/printers/pod_json.h"
 #include "server/healthz.h"
+#include "server/metrics_handlers.h"
 #include "server/serving_cert.h"
 #include "server/stream_targets.h"
 
@@ -180,6 +181,7 @@ void KubeletServers::AddRoutes() {
   const KubeletServerOptions& o = p.options.server;
   router_.Add("GET", "/healthz", server::HealthzHandler("kubelet", HealthChecks()));
   healthz_router_.Add("GET", "/healthz", server::HealthzHandler("kubelet", HealthChecks()));
+  server::AddMetricsRoutes(router_, p.instrumented, p.options.kubelet.node_name, p.options.kubelet.root_dir);
 
   router_.Add("GET", "/pods", [&p](server::Exchange& e) {
     nlohmann::json items = nlohmann::json::array();

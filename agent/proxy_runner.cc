@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "agent/proxy_metrics.h"
 #include "base/log.h"
 
 namespace kubenode::agent {
@@ -132,6 +133,8 @@ void ProxyRunner::SyncOnce(bool periodic, std::chrono::steady_clock::time_point&
     if (s.ok() && proxier_.last_stats().drift_ops > 0) stats = proxier_.last_stats();
   }
   last_sync = Clock::now();
+  static ProxyMetrics metrics;  // process-wide, as kube-proxy's registered-once metrics
+  metrics.ObserveSync(last_sync - started, s.ok(), snapshot->changed.size());
   const auto took = std::chrono::duration_cast<std::chrono::microseconds>(last_sync - started).count();
   if (!s.ok()) {
     ++failures_;

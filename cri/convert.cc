@@ -292,4 +292,73 @@ Image FromProto(const v1::Image& in) {
   return out;
 }
 
+namespace {
+
+std::optional<uint64_t> FromProto(bool has, const v1::UInt64Value& v) {
+  if (!has) return std::nullopt;
+  return v.value();
+}
+
+CpuUsage FromProto(const v1::CpuUsage& in) {
+  return {in.timestamp(), FromProto(in.has_usage_core_nano_seconds(), in.usage_core_nano_seconds()),
+          FromProto(in.has_usage_nano_cores(), in.usage_nano_cores())};
+}
+
+MemoryUsage FromProto(const v1::MemoryUsage& in) {
+  MemoryUsage out;
+  out.timestamp_ns = in.timestamp();
+  out.working_set_bytes = FromProto(in.has_working_set_bytes(), in.working_set_bytes());
+  out.available_bytes = FromProto(in.has_available_bytes(), in.available_bytes());
+  out.usage_bytes = FromProto(in.has_usage_bytes(), in.usage_bytes());
+  out.rss_bytes = FromProto(in.has_rss_bytes(), in.rss_bytes());
+  out.page_faults = FromProto(in.has_page_faults(), in.page_faults());
+  out.major_page_faults = FromProto(in.has_major_page_faults(), in.major_page_faults());
+  return out;
+}
+
+NetworkInterfaceUsage FromProto(const v1::NetworkInterfaceUsage& in) {
+  return {in.name(), FromProto(in.has_rx_bytes(), in.rx_bytes()), FromProto(in.has_rx_errors(), in.rx_errors()),
+          FromProto(in.has_tx_bytes(), in.tx_bytes()), FromProto(in.has_tx_errors(), in.tx_errors())};
+}
+
+}  // namespace
+
+ContainerStats FromProto(const v1::ContainerStats& in) {
+  ContainerStats out;
+  out.id = in.attributes().id();
+  out.metadata = FromProto(in.attributes().metadata());
+  out.labels = FromMap(in.attributes().labels());
+  out.annotations = FromMap(in.attributes().annotations());
+  if (in.has_cpu()) out.cpu = FromProto(in.cpu());
+  if (in.has_memory()) out.memory = FromProto(in.memory());
+  if (in.has_writable_layer()) {
+    const auto& w = in.writable_layer();
+    out.writable_layer = FilesystemUsage{w.timestamp(), w.fs_id().mountpoint(),
+                                         FromProto(w.has_used_bytes(), w.used_bytes()),
+                                         FromProto(w.has_inodes_used(), w.inodes_used())};
+  }
+  return out;
+}
+
+PodSandboxStats FromProto(const v1::PodSandboxStats& in) {
+  PodSandboxStats out;
+  out.id = in.attributes().id();
+  out.metadata = FromProto(in.attributes().metadata());
+  out.labels = FromMap(in.attributes().labels());
+  out.annotations = FromMap(in.attributes().annotations());
+  if (!in.has_linux()) return out;
+  const auto& lx = in.linux();
+  if (lx.has_cpu()) out.cpu = FromProto(lx.cpu());
+  if (lx.has_memory()) out.memory = FromProto(lx.memory());
+  if (lx.has_network()) {
+    NetworkUsage net;
+    net.timestamp_ns = lx.network().timestamp();
+    net.default_interface = FromProto(lx.network().default_interface());
+    for (const auto& i : lx.network().interfaces()) net.interfaces.push_back(FromProto(i));
+    out.network = std::move(net);
+  }
+  for (const auto& c : lx.containers()) out.containers.push_back(FromProto(c));
+  return out;
+}
+
 }  // namespace kubenode::cri

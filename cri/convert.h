@@ -20,5 +20,7 @@ PodSandboxStatus FromProto(const runtime::v1::PodSandboxStatus& in);
 Container FromProto(const runtime::v1::Container& in);
 ContainerStatus FromProto(const runtime::v1::ContainerStatus& in);
 Image FromProto(const runtime::v1::Image& in);
+ContainerStats FromProto(const runtime::v1::ContainerStats& in);
+PodSandboxStats FromProto(const runtime::v1::PodSandboxStats& in);
 
 }  // namespace kubenode::cri

@@ -262,6 +262,33 @@ Result<std::string> GrpcRuntimeService::PortForward(const PortForwardRequest& re
   return resp.url();
 }
 
+Result<std::vector<ContainerStats>> GrpcRuntimeService::ListContainerStats(const ContainerStatsFilter& filter) {
+  v1::ListContainerStatsRequest req;
+  req.mutable_filter()->set_id(filter.id);
+  req.mutable_filter()->set_pod_sandbox_id(filter.pod_sandbox_id);
+  for (const auto& [k, v] : filter.label_selector) (*req.mutable_filter()->mutable_label_selector())[k] = v;
+  v1::ListContainerStatsResponse resp;
+  Status s = Call(*stubs_->runtime, &v1::RuntimeService::Stub::ListContainerStats, req, &resp,
+                  "ListContainerStats", "", options_.request_timeout);
+  if (!s.ok()) return s;
+  std::vector<ContainerStats> out;
+  for (const auto& item : resp.stats()) out.push_back(FromProto(item));
+  return out;
+}
+
+Result<std::vector<PodSandboxStats>> GrpcRuntimeService::ListPodSandboxStats(const PodSandboxStatsFilter& filter) {
+  v1::ListPodSandboxStatsRequest req;
+  req.mutable_filter()->set_id(filter.id);
+  for (const auto& [k, v] : filter.label_selector) (*req.mutable_filter()->mutable_label_selector())[k] = v;
+  v1::ListPodSandboxStatsResponse resp;
+  Status s = Call(*stubs_->runtime, &v1::RuntimeService::Stub::ListPodSandboxStats, req, &resp,
+                  "ListPodSandboxStats", "", options_.request_timeout);
+  if (!s.ok()) return s;
+  std::vector<PodSandboxStats> out;
+  for (const auto& item : resp.stats()) out.push_back(FromProto(item));
+  return out;
+}
+
 Result<std::string> GrpcRuntimeService::PullImage(const std::string& image, const PodSandboxConfig* sandbox_config,
                                                   const AuthConfig* auth) {
   v1::PullImageRequest req;

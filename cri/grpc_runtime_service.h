@@ -46,6 +46,8 @@ class GrpcRuntimeService : public RuntimeService, public ImageService {
   Result<std::string> Exec(const ExecRequest& request) override;
   Result<std::string> Attach(const AttachRequest& request) override;
   Result<std::string> PortForward(const PortForwardRequest& request) override;
+  Result<std::vector<ContainerStats>> ListContainerStats(const ContainerStatsFilter& filter) override;
+  Result<std::vector<PodSandboxStats>> ListPodSandboxStats(const PodSandboxStatsFilter& filter) override;
 
   Result<std::string> PullImage(const std::string& image, const PodSandboxConfig* sandbox_config,
                                 const AuthConfig* auth = nullptr) override;

@@ -41,6 +41,11 @@ class RuntimeService {
   virtual Result<std::string> Exec(const ExecRequest& request) = 0;
   virtual Result<std::string> Attach(const AttachRequest& request) = 0;
   virtual Result<std::string> PortForward(const PortForwardRequest& request) = 0;
+
+  // Stats. Not pure: most fakes have no stats to give, and a runtime without them (containerd 1.6 answers
+  // ListPodSandboxStats with Unimplemented on some builds) is handled by the stats provider.
+  virtual Result<std::vector<ContainerStats>> ListContainerStats(const ContainerStatsFilter& filter);
+  virtual Result<std::vector<PodSandboxStats>> ListPodSandboxStats(const PodSandboxStatsFilter& filter);
 };
 
 class ImageService {

@@ -289,4 +289,72 @@ struct ContainerFilter {
   StringMap label_selector;
 };
 
+// Resource usage (CRI CpuUsage / MemoryUsage / FilesystemUsage / NetworkUsage). Timestamps in ns since the
+// epoch; a field the runtime did not fill (UInt64Value unset) is nullopt.
+struct CpuUsage {
+  int64_t timestamp_ns = 0;
+  std::optional<uint64_t> usage_core_nano_seconds;
+  std::optional<uint64_t> usage_nano_cores;
+};
+
+struct MemoryUsage {
+  int64_t timestamp_ns = 0;
+  std::optional<uint64_t> working_set_bytes;
+  std::optional<uint64_t> available_bytes;
+  std::optional<uint64_t> usage_bytes;
+  std::optional<uint64_t> rss_bytes;
+  std::optional<uint64_t> page_faults;
+  std::optional<uint64_t> major_page_faults;
+};
+
+struct FilesystemUsage {
+  int64_t timestamp_ns = 0;
+  std::string mountpoint;
+  std::optional<uint64_t> used_bytes;
+  std::optional<uint64_t> inodes_used;
+};
+
+struct NetworkInterfaceUsage {
+  std::string name;
+  std::optional<uint64_t> rx_bytes, rx_errors, tx_bytes, tx_errors;
+};
+
+struct NetworkUsage {
+  int64_t timestamp_ns = 0;
+  NetworkInterfaceUsage default_interface;
+  std::vector<NetworkInterfaceUsage> interfaces;
+};
+
+struct ContainerStats {
+  std::string id;
+  ContainerMetadata metadata;
+  StringMap labels;
+  StringMap annotations;
+  std::optional<CpuUsage> cpu;
+  std::optional<MemoryUsage> memory;
+  std::optional<FilesystemUsage> writable_layer;
+};
+
+struct PodSandboxStats {
+  std::string id;
+  PodSandboxMetadata metadata;
+  StringMap labels;
+  StringMap annotations;
+  std::optional<CpuUsage> cpu;
+  std::optional<MemoryUsage> memory;
+  std::optional<NetworkUsage> network;
+  std::vector<ContainerStats> containers;
+};
+
+struct ContainerStatsFilter {
+  std::string id;
+  std::string pod_sandbox_id;
+  StringMap label_selector;
+};
+
+struct PodSandboxStatsFilter {
+  std::string id;
+  StringMap label_selector;
+};
+
 }  // namespace kubenode::cri

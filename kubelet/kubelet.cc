@@ -98,12 +98,14 @@ void Kubelet::OnPodUpdate(const PodUpdate& update) {
           log->info("{} pod {} from source {}", update.op == PodOperation::kAdd ? "ADD" : "UPDATE", FormatPod(pod),
                     update.source);
           if (AdmitLocked(pod)) readmitted.push_back(uid);
+          metrics_.PodSeen(uid, clock_.Now());
           desired_[uid] = pod;
           removed_.erase(uid);
           break;
         case PodOperation::kRemove:
           log->info("REMOVE pod {} from source {}", FormatPod(pod), update.source);
           desired_.erase(uid);
+          metrics_.PodRemoved(uid);
           removed_[uid] = pod;
           break;
       }
@@ -250,6 +252,7 @@ void Kubelet::SyncPodOnce(const std::string& uid) {
   auto status = BuildPodStatus({*pod, *state, reasons, Probes(), config_.node_ip, clock_.WallNow(),
                                 previous ? &previous->status : nullptr});
   status_.SetStatus(*pod, status);
+  metrics_.PodStatus(uid, status.phase == api::PodPhase::kRunning, clock_.Now());
 
   std::map<std::string, std::string> running;
   for (const auto& c : state->containers) {
@@ -318,13 +321,16 @@ void Kubelet::SyncFailedPod(const api::Pod& pod, const PodRuntimeState& state, c
 void Kubelet::Housekeeping(bool run_gc) {
   auto log = Logger("kubelet");
   std::set<std::string> due;
+  const auto relist_start = std::chrono::steady_clock::now();
   auto events = pleg_.Relist(runtime_);
+  metrics_.ObserveRelist(relist_start, std::chrono::steady_clock::now() - relist_start);
   NoteRuntimeHealth(events.status());
   if (events.ok()) {
     last_relist_ok_ = std::chrono::steady_clock::now().time_since_epoch().count();
     for (const auto& e : *events) due.insert(e.pod_uid);
   }
   const auto runtime_pods = pleg_.LastState();
+  if (events.ok()) metrics_.SetRuntimeState(runtime_pods);
   std::map<std::string, PodRuntimeState> desired_state;
   {
     std::lock_guard lock(mu_);
@@ -416,6 +422,7 @@ Status Kubelet::Start() {
     auto st = s->Start([this](const std::string& source, std::vector<api::Pod> pods) { Deliver(source, std::move(pods)); });
     if (!st.ok()) return st.WithContext("start pod source " + s->Name());
   }
+  metrics_.SetNodeName(config_.node_name);
   started_ = std::chrono::steady_clock::now();
   last_relist_ok_ = started_.time_since_epoch().count();
   loop_ = std::thread([this] { Loop(); });

@@ -22,6 +22,7 @@
 #include "kubelet/config/pod_config.h"
 #include "kubelet/config/pod_source.h"
 #include "kubelet/events/memory_event_recorder.h"
+#include "kubelet/kubelet_metrics.h"
 #include "kubelet/pleg/generic_pleg.h"
 #include "kubelet/pod_workers.h"
 #include "kubelet/prober/probe_manager.h"
@@ -147,6 +148,7 @@ class Kubelet {
   admission::PodAdmitter admitter_;
   StatusManager status_;
   GenericPleg pleg_;
+  KubeletMetrics metrics_;  // in the process-wide registry, as upstream's legacy registry
   PodConfig pod_config_;
   ManifestSink manifest_sink_;
   std::vector<std::unique_ptr<PodSource>> sources_;

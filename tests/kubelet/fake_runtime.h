@@ -327,6 +327,31 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
     return out;
   }
 
+  // ListContainerStats reports this CPU / memory usage for container `id` (attributes from the container).
+  void SetContainerStats(const std::string& id, std::optional<cri::CpuUsage> cpu,
+                         std::optional<cri::MemoryUsage> memory) {
+    std::lock_guard lock(mu_);
+    container_stats_[id] = {std::move(cpu), std::move(memory)};
+  }
+
+  Result<std::vector<cri::ContainerStats>> ListContainerStats(const cri::ContainerStatsFilter& filter) override {
+    std::lock_guard lock(mu_);
+    if (auto st = InjectedLocked("ListContainerStats"); !st.ok()) return st;
+    std::vector<cri::ContainerStats> out;
+    for (const auto& [id, c] : containers_) {
+      if (!filter.id.empty() && !id.starts_with(filter.id)) continue;
+      if (!filter.pod_sandbox_id.empty() && filter.pod_sandbox_id != c.sandbox_id) continue;
+      if (!Matches(c.status.labels, filter.label_selector)) continue;
+      cri::ContainerStats stats{id, c.status.metadata, c.status.labels, c.status.annotations, {}, {}, {}};
+      if (auto it = container_stats_.find(id); it != container_stats_.end()) {
+        stats.cpu = it->second.first;
+        stats.memory = it->second.second;
+      }
+      out.push_back(std::move(stats));
+    }
+    return out;
+  }
+
   Result<cri::ContainerStatus> ContainerStatusOf(const std::string& container_id) override {
     std::lock_guard lock(mu_);
     if (auto st = InjectedLocked("ContainerStatus"); !st.ok()) return st;
@@ -424,6 +449,7 @@ class FakeRuntime : public cri::RuntimeService, public cri::ImageService {
     std::string message;
     int count = 0;
   };
+  std::map<std::string, std::pair<std::optional<cri::CpuUsage>, std::optional<cri::MemoryUsage>>> container_stats_;
 
   static bool Matches(const cri::StringMap& labels, const cri::StringMap& selector) {
     for (const auto& [k, v] : selector) {
