@@ -103,6 +103,22 @@ Result<ExecResult> InstrumentedRuntimeService::ExecSync(const std::string& conta
   return Record("exec_sync", [&] { return runtime_.ExecSync(container_id, cmd, timeout); });
 }
 
+Result<std::string> InstrumentedRuntimeService::Exec(const ExecRequest& request) {
+  return Record("exec", [&] { return runtime_.Exec(request); });
+}
+
+Result<std::string> InstrumentedRuntimeService::Attach(const AttachRequest& request) {
+  return Record("attach", [&] { return runtime_.Attach(request); });
+}
+
+Result<std::string> InstrumentedRuntimeService::PortForward(const PortForwardRequest& request) {
+  return Record("port_forward", [&] { return runtime_.PortForward(request); });
+}
+
+Result<bool> InstrumentedRuntimeService::NetworkReady() {
+  return Record("status", [&] { return runtime_.NetworkReady(); });
+}
+
 Result<std::vector<ContainerStats>> InstrumentedRuntimeService::ListContainerStats(const ContainerStatsFilter& filter) {
   return Record("list_container_stats", [&] { return runtime_.ListContainerStats(filter); });
 }
@@ -113,8 +129,9 @@ Result<std::vector<PodSandboxStats>> InstrumentedRuntimeService::ListPodSandboxS
 }
 
 Result<std::string> InstrumentedRuntimeService::PullImage(const std::string& image,
-                                                          const PodSandboxConfig* sandbox_config) {
-  return Record("pull_image", [&] { return images_.PullImage(image, sandbox_config); });
+                                                          const PodSandboxConfig* sandbox_config,
+                                                          const AuthConfig* auth) {
+  return Record("pull_image", [&] { return images_.PullImage(image, sandbox_config, auth); });
 }
 
 Result<std::optional<Image>> InstrumentedRuntimeService::ImageStatus(const std::string& image) {

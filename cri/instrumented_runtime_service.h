@@ -32,10 +32,15 @@ class InstrumentedRuntimeService : public RuntimeService, public ImageService {
   Result<ContainerStatus> ContainerStatusOf(const std::string& container_id) override;
   Result<ExecResult> ExecSync(const std::string& container_id, const std::vector<std::string>& cmd,
                               std::chrono::seconds timeout) override;
+  Result<std::string> Exec(const ExecRequest& request) override;
+  Result<std::string> Attach(const AttachRequest& request) override;
+  Result<std::string> PortForward(const PortForwardRequest& request) override;
+  Result<bool> NetworkReady() override;
   Result<std::vector<ContainerStats>> ListContainerStats(const ContainerStatsFilter& filter) override;
   Result<std::vector<PodSandboxStats>> ListPodSandboxStats(const PodSandboxStatsFilter& filter) override;
 
-  Result<std::string> PullImage(const std::string& image, const PodSandboxConfig* sandbox_config) override;
+  Result<std::string> PullImage(const std::string& image, const PodSandboxConfig* sandbox_config,
+                                const AuthConfig* auth = nullptr) override;
   Result<std::optional<Image>> ImageStatus(const std::string& image) override;
   Result<std::vector<Image>> ListImages() override;
   Status RemoveImage(const std::string& image) override;
