@@ -36,8 +36,6 @@ Labels PodLabels(const PodSummary& p) { return {{"namespace", p.ns}, {"pod", p.n
 
 }  // namespace
 
-void AddStatsRoutes(Router& router, std::shared_ptr<StatsProvider> stats);
-
 std::string ResourceMetricsText(const Result<Summary>& summary) {
   using metrics::Stability;
   // Names, HELP and stability as upstream's pkg/kubelet/metrics/collectors/resource_metrics.go (v1.28).

@@ -3,6 +3,7 @@
 // /stats/summary (statsapi.Summary JSON).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "base/metrics.h"
@@ -17,6 +18,8 @@ struct MetricsDeps {
 };
 
 void AddMetricsRoutes(Router& router, MetricsDeps deps);
+// /metrics/resource and /stats/summary only, from `stats` (kept alive by the routes).
+void AddStatsRoutes(Router& router, std::shared_ptr<StatsProvider> stats);
 
 // The daemon's form: the default registry, and stats from `runtime` (CRI) and the host (root cgroup, /proc,
 // the filesystem of `root_dir`), kept alive by the routes.

@@ -342,12 +342,21 @@ Result<Summary> CriStatsProvider::GetSummary() {
     p.start_time_ns = sb.created_at_ns;
     pods[sb.id] = std::move(p);
   }
+  // The pod cgroup's own usage (containers plus the sandbox), when the runtime gives it: what cadvisor reports
+  // for a pod. Without it the pod is the sum of its containers.
+  std::map<std::string, std::pair<std::optional<CpuStats>, std::optional<MemoryStats>>> pod_cgroup;
   if (sandbox_stats.ok()) {
     for (const auto& s : *sandbox_stats) {
       auto it = pods.find(s.id);
-      if (it == pods.end() || !s.network) continue;
+      if (it == pods.end()) continue;
+      if (s.cpu && s.cpu->usage_core_nano_seconds) pod_cgroup[s.id].first = FromCri(s.cpu);
+      if (s.memory && s.memory->working_set_bytes) pod_cgroup[s.id].second = FromCri(s.memory);
+      if (!s.network) continue;
       NetworkStats net;
-      net.time_ns = s.network->timestamp_ns;
+      // containerd 1.6 leaves the network's timestamp 0: stamp it with the sandbox's CPU sample or now.
+      net.time_ns = s.network->timestamp_ns != 0 ? s.network->timestamp_ns
+                    : s.cpu && s.cpu->timestamp_ns != 0 ? s.cpu->timestamp_ns
+                                                         : NowNs();
       auto conv = [](const cri::NetworkInterfaceUsage& i) {
         return InterfaceStats{i.name, i.rx_bytes, i.rx_errors, i.tx_bytes, i.tx_errors};
       };
@@ -373,6 +382,8 @@ Result<Summary> CriStatsProvider::GetSummary() {
     if (auto s = stats_by_id.find(c.id); s != stats_by_id.end()) {
       cs.cpu = FromCri(s->second.cpu);
       cs.memory = FromCri(s->second.memory);
+      // containerd sends available 0 for a container without a memory limit; cadvisor leaves it out.
+      if (cs.memory && cs.memory->available_bytes == 0u) cs.memory->available_bytes.reset();
       if (s->second.writable_layer) {
         FsStats fs;
         fs.time_ns = s->second.writable_layer->timestamp_ns;
@@ -403,6 +414,10 @@ Result<Summary> CriStatsProvider::GetSummary() {
         AddTo(&p.memory->page_faults, c.memory->page_faults);
         AddTo(&p.memory->major_page_faults, c.memory->major_page_faults);
       }
+    }
+    if (auto cg = pod_cgroup.find(id); cg != pod_cgroup.end()) {
+      if (cg->second.first) p.cpu = cg->second.first;
+      if (cg->second.second) p.memory = cg->second.second;
     }
     if (p.cpu) rate("pod/" + p.uid, &*p.cpu);
     summary.pods.push_back(std::move(p));

@@ -1,7 +1,8 @@
 // The node's resource usage as upstream's statsapi.Summary (k8s.io/kubelet/pkg/apis/stats/v1alpha1), built
 // the way the kubelet's CRI stats provider does it without cadvisor: containers and their usage from CRI
-// (ListContainers + ListContainerStats), pods as the sum of their running containers (with the sandbox's
-// network when ListPodSandboxStats answers), the node from the root cgroup and /proc. usageNanoCores
+// (ListContainers + ListContainerStats), pods from ListPodSandboxStats (the pod cgroup and network, which
+// containerd 1.6 gives) or else as the sum of their running containers, the node from the root cgroup and
+// /proc. usageNanoCores
 // needs two samples, so the provider keeps the previous CPU sample per container, pod and node (as
 // cadvisor and the CRI provider's cache do) and computes the rate when the runtime did not.
 #pragma once

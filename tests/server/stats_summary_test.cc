@@ -24,6 +24,16 @@ struct Pod {
   std::vector<std::string> container_ids;
 };
 
+// A runtime that also answers ListPodSandboxStats (containerd 1.6 does), with what the test sets.
+class SandboxStatsRuntime : public kubelet::testing::FakeRuntime {
+ public:
+  using FakeRuntime::FakeRuntime;
+  Result<std::vector<cri::PodSandboxStats>> ListPodSandboxStats(const cri::PodSandboxStatsFilter&) override {
+    return sandbox_stats;
+  }
+  std::vector<cri::PodSandboxStats> sandbox_stats;
+};
+
 class StatsSummaryTest : public ::testing::Test {
  protected:
   StatsSummaryTest() : runtime_(clock_), provider_(runtime_, node_, "node-a") {
@@ -60,7 +70,7 @@ class StatsSummaryTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  kubelet::testing::FakeRuntime runtime_;
+  SandboxStatsRuntime runtime_;
   FixedNode node_;
   CriStatsProvider provider_;
 };
@@ -96,6 +106,26 @@ TEST_F(StatsSummaryTest, PodsAreTheSumOfTheirRunningContainersAndNanoCoresNeedTw
   EXPECT_EQ(second->pods[0].containers[0].cpu->usage_nano_cores, 500'000'000u);
   EXPECT_EQ(second->pods[0].containers[1].cpu->usage_nano_cores, 0u);
   EXPECT_EQ(second->pods[0].cpu->usage_nano_cores, 500'000'000u);
+}
+
+TEST_F(StatsSummaryTest, SandboxStatsGiveThePodCgroupAndNetwork) {
+  Pod web = RunPod("web", "default", {"nginx"});
+  runtime_.SetContainerStats(web.container_ids[0], Cpu(kT0, 3'000'000'000), Mem(kT0, 10'000));
+  cri::PodSandboxStats sb;
+  sb.id = web.sandbox_id;
+  sb.cpu = Cpu(kT0, 3'200'000'000);  // the pause container and the pod cgroup's own share
+  sb.memory = Mem(kT0, 11'000);
+  sb.network = cri::NetworkUsage{0, {"eth0", 1006, 0, 472, 0}, {}};  // containerd 1.6: timestamp 0
+  runtime_.sandbox_stats = {sb};
+  auto s = provider_.GetSummary();
+  ASSERT_TRUE(s.ok());
+  const PodSummary& p = s->pods.at(0);
+  EXPECT_EQ(p.cpu->usage_core_nano_seconds, 3'200'000'000u);
+  EXPECT_EQ(p.memory->working_set_bytes, 11'000u);
+  ASSERT_TRUE(p.network);
+  EXPECT_EQ(p.network->default_interface.name, "eth0");
+  EXPECT_EQ(p.network->default_interface.rx_bytes, 1006u);
+  EXPECT_EQ(p.network->time_ns, kT0);  // stamped with the sandbox's sample, not 1970
 }
 
 TEST_F(StatsSummaryTest, ExitedContainersAndStoppedSandboxesAreLeftOut) {
