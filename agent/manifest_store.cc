@@ -32,10 +32,10 @@ struct ObjectKey {
 };
 
 ObjectKey KeyOf(const api::ManifestObject& object) {
-  if (const auto* pod = std::get_if<api::Pod>(&object.object)) {
+  if (const api::Pod* pod = object.pod()) {
     return {"pod", pod->metadata.ns, pod->metadata.name};
   }
-  const auto& svc = std::get<api::Service>(object.object);
+  const api::Service& svc = *object.service();
   return {"service", svc.metadata.ns, svc.metadata.name};
 }
 

@@ -181,7 +181,7 @@ bool ManifestDirectorySource::Refresh(int dir_fd, const std::string& name, const
   state.objects = std::move(decoded).value();
   state.pods.clear();
   for (const auto& obj : state.objects) {
-    if (const auto* pod = std::get_if<api::Pod>(&obj.object)) {
+    if (const api::Pod* pod = obj.pod()) {
       api::Pod p = *pod;
       ApplyStaticPodDefaults(p, node_name_, file);
       state.pods.push_back(std::move(p));
