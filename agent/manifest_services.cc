@@ -7,6 +7,10 @@ namespace {
 
 std::string KeyOf(const api::Service& service) { return service.metadata.ns + "/" + service.metadata.name; }
 
+bool Same(const std::shared_ptr<const api::Service>& a, const std::shared_ptr<const api::Service>& b) {
+  return a == b || *a == *b;
+}
+
 }  // namespace
 
 ManifestServices::ManifestServices(proxy::ServiceRegistry& registry, kubelet::EventRecorder& events)
@@ -16,13 +20,13 @@ void ManifestServices::UpdateFile(const kubelet::ManifestFile& file, std::set<st
   ServicesByKey next;
   if (!file.removed) {
     for (const auto& object : file.objects) {
-      if (const auto* service = std::get_if<api::Service>(&object.object)) next.emplace(KeyOf(*service), *service);
+      if (auto service = object.shared_service()) next.emplace(KeyOf(*service), std::move(service));
     }
   }
   auto& current = files_[file.path];
   for (const auto& [key, service] : current) {
     auto same = next.find(key);
-    if (same != next.end() && same->second == service) continue;
+    if (same != next.end() && Same(same->second, service)) continue;
     affected.insert(key);
     auto defs = definitions_.find(key);
     defs->second.erase(file.path);
@@ -30,7 +34,7 @@ void ManifestServices::UpdateFile(const kubelet::ManifestFile& file, std::set<st
   }
   for (auto& [key, service] : next) {
     auto old = current.find(key);
-    if (old != current.end() && old->second == service) continue;
+    if (old != current.end() && Same(old->second, service)) continue;
     affected.insert(key);
     current[key] = std::move(service);
   }
@@ -38,7 +42,7 @@ void ManifestServices::UpdateFile(const kubelet::ManifestFile& file, std::set<st
     it = next.contains(it->first) ? std::next(it) : current.erase(it);
   }
   for (const auto& key : affected) {
-    if (auto it = current.find(key); it != current.end()) definitions_[key][file.path] = &it->second;
+    if (auto it = current.find(key); it != current.end()) definitions_[key][file.path] = it->second.get();
   }
   if (current.empty()) files_.erase(file.path);
 }

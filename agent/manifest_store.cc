@@ -18,6 +18,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "api/decode.h"
+#include "kubelet/config/manifest_source.h"
 
 namespace kubenode::agent {
 namespace fs = std::filesystem;
@@ -32,10 +33,10 @@ struct ObjectKey {
 };
 
 ObjectKey KeyOf(const api::ManifestObject& object) {
-  if (const auto* pod = std::get_if<api::Pod>(&object.object)) {
+  if (const api::Pod* pod = object.pod()) {
     return {"pod", pod->metadata.ns, pod->metadata.name};
   }
-  const auto& svc = std::get<api::Service>(object.object);
+  const api::Service& svc = *object.service();
   return {"service", svc.metadata.ns, svc.metadata.name};
 }
 
@@ -66,6 +67,8 @@ Status WriteFileAtomically(const fs::path& path, const std::string& content) {
 struct StoreFile {
   std::vector<std::pair<ObjectKey, std::string>> documents;  // text of each, ending in '\n'; empty: deleted
   std::map<ObjectKey, size_t> index;                          // live documents by object
+  // Documents whose text is one this apply decoded: the object and its line within the document's text.
+  std::map<ObjectKey, std::pair<const api::ManifestObject*, int>> fresh;
   bool changed = false;
 
   void Add(const ObjectKey& key, std::string text) {
@@ -80,23 +83,29 @@ struct StoreFile {
     if (auto it = index.find(key); it != index.end()) {
       documents[it->second].second.clear();
       index.erase(it);
+      fresh.erase(key);
     }
   }
 };
 
 // Splits `text` (after the header) at its "---" lines: apply writes documents separated by those only.
-std::vector<std::string> SplitDocuments(std::string_view text) {
+// `starts`, if given, gets the 1-based line of `text` each document starts on.
+std::vector<std::string> SplitDocuments(std::string_view text, std::vector<int>* starts = nullptr) {
   std::vector<std::string> docs(1);
+  if (starts) starts->assign(1, 1);
   size_t pos = 0;
+  int line_number = 1;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     end = end == std::string_view::npos ? text.size() : end + 1;
     std::string_view line = text.substr(pos, end - pos);
     if (line == "---\n" || line == "---") {
       docs.emplace_back();
+      if (starts) starts->push_back(line_number + 1);
     } else {
       docs.back() += line;
     }
+    ++line_number;
     pos = end;
   }
   return docs;
@@ -219,6 +228,23 @@ std::string Render(const StoreFile& file) {
   return out;
 }
 
+// What the source will decode from `file` rendered, if every live document's object is known (it is
+// then built from this apply's decode, numbered and placed as Render writes it); else nullopt.
+std::optional<std::vector<api::ManifestObject>> Decoded(const fs::path& path, const StoreFile& file) {
+  std::vector<api::ManifestObject> objects;
+  int line = 2;  // kHeader is one line
+  int document = 0;
+  for (const auto& [key, text] : file.documents) {
+    if (text.empty()) continue;
+    auto fresh = file.fresh.find(key);
+    if (fresh == file.fresh.end()) return std::nullopt;
+    const auto& [object, offset] = fresh->second;
+    objects.push_back({path.string(), document++, line + offset, object->object});
+    line += static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 1;  // its lines and the "---"
+  }
+  return objects;
+}
+
 Status WriteChanged(std::map<fs::path, StoreFile>& files) {
   for (auto& [path, file] : files) {
     if (!file.changed) continue;
@@ -229,6 +255,11 @@ Status WriteChanged(std::map<fs::path, StoreFile>& files) {
       continue;
     }
     const std::string content = Render(file);
+    // Before the rename: the source may read the file as soon as it is in place.
+    if (auto decoded = Decoded(path, file)) {
+      kubelet::OfferDecodedManifest(path.string(), content.size(), std::hash<std::string_view>{}(content),
+                                    std::move(*decoded));
+    }
     if (Status s = WriteFileAtomically(path, content); !s.ok()) return s;
     // What was written is known: the next apply need not decode it (documents are numbered as Render
     // wrote them, live ones only).
@@ -260,7 +291,8 @@ Result<std::vector<std::string>> ManifestStore::Apply(std::string_view text, con
   if (objects->empty()) return Status::Error(file_name + ": no objects passed to apply");
   // Each object's text as written (comments kept), when the input's "---" lines separate exactly its
   // objects; otherwise (directives, empty documents, "--- " with content) as yaml-cpp emits the document.
-  std::vector<std::string> texts = SplitDocuments(text);
+  std::vector<int> starts;
+  std::vector<std::string> texts = SplitDocuments(text, &starts);
   bool split_ok = texts.size() == objects->size();
   for (size_t i = 0; split_ok && i < objects->size(); ++i) split_ok = (*objects)[i].document == static_cast<int>(i);
   if (!split_ok) {
@@ -310,6 +342,8 @@ Result<std::vector<std::string>> ManifestStore::Apply(std::string_view text, con
     }
     std::string content = std::move(texts[i]);
     StoreFile& file = directory.store_files[target];
+    // The document's text is the input's own: what this apply decoded from it is what the source would.
+    if (split_ok) file.fresh[key] = {&object, object.line - starts[i]};
     std::string* doc = file.Find(key);
     if (doc == nullptr) {
       file.Add(key, std::move(content));

@@ -78,7 +78,7 @@ void Finish(Decoded<T> decoded, const ManifestObject& where, const DecodeOptions
     return;
   }
   ManifestObject object = where;
-  object.object = std::move(decoded.object);
+  object.object = std::make_shared<const T>(std::move(decoded.object));
   objects.push_back(std::move(object));
 }
 
@@ -98,7 +98,7 @@ Result<std::vector<ManifestObject>> DecodeManifests(std::string_view yaml_text, 
   for (size_t i = 0; i < documents.size(); ++i) {
     const YAML::Node& doc = documents[i];
     if (!doc.IsDefined() || doc.IsNull()) continue;
-    ManifestObject where{file, static_cast<int>(i), doc.Mark().line + 1, Pod{}};
+    ManifestObject where{file, static_cast<int>(i), doc.Mark().line + 1, {}};
     try {
       if (!doc.IsMap()) {
         errors.Add(where.document, where.line, "expected a mapping, got " + DescribeNode(doc));
@@ -122,8 +122,8 @@ Result<std::vector<ManifestObject>> DecodeManifests(std::string_view yaml_text, 
   // One object defined twice in one text: the later definition would silently win; refuse it, naming both.
   std::map<std::string, const ManifestObject*> seen;
   for (const ManifestObject& o : objects) {
-    const bool pod = std::holds_alternative<Pod>(o.object);
-    const ObjectMeta& meta = pod ? std::get<Pod>(o.object).metadata : std::get<Service>(o.object).metadata;
+    const bool pod = o.pod() != nullptr;
+    const ObjectMeta& meta = pod ? o.pod()->metadata : o.service()->metadata;
     auto [it, inserted] = seen.emplace((pod ? "Pod/" : "Service/") + meta.ns + "/" + meta.name, &o);
     if (!inserted) {
       errors.Add(o.document, o.line,

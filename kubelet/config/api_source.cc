@@ -16,10 +16,10 @@ Result<api::Pod> DecodeApiPod(const nlohmann::json& object) {
   const std::string text = typed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   auto decoded = api::DecodeManifests(text, "API pod " + apiclient::ObjectKey(object), {.strict = false, .validate = false});
   if (!decoded.ok()) return decoded.status();
-  if (decoded->size() != 1 || !std::holds_alternative<api::Pod>((*decoded)[0].object)) {
+  if (decoded->size() != 1 || (*decoded)[0].pod() == nullptr) {
     return Status::Error("API pod " + apiclient::ObjectKey(object) + ": not a Pod");
   }
-  api::Pod pod = std::move(std::get<api::Pod>((*decoded)[0].object));
+  api::Pod pod = *(*decoded)[0].pod();
   pod.metadata.annotations[kConfigSourceAnnotation] = kApiSource;
   return pod;
 }

@@ -85,6 +85,43 @@ std::string FullName(const api::Pod& pod) { return pod.metadata.name + "_" + pod
 
 }  // namespace
 
+namespace {
+
+struct Offer {
+  size_t size = 0;
+  size_t content_hash = 0;
+  std::vector<api::ManifestObject> objects;
+  uint64_t sequence = 0;
+};
+// A handful: apply writes one file per request and the source takes it within one directory event.
+constexpr size_t kMaxOffers = 8;
+std::mutex offers_mu;
+std::map<std::string, Offer> offers;  // by path; guarded by offers_mu
+uint64_t offer_sequence = 0;          // guarded by offers_mu
+
+}  // namespace
+
+void OfferDecodedManifest(const std::string& path, size_t size, size_t content_hash,
+                          std::vector<api::ManifestObject> objects) {
+  std::lock_guard lock(offers_mu);
+  offers[path] = Offer{size, content_hash, std::move(objects), ++offer_sequence};
+  while (offers.size() > kMaxOffers) {
+    auto oldest = std::min_element(offers.begin(), offers.end(),
+                                   [](const auto& a, const auto& b) { return a.second.sequence < b.second.sequence; });
+    offers.erase(oldest);
+  }
+}
+
+std::optional<std::vector<api::ManifestObject>> TakeDecodedManifest(const std::string& path, size_t size,
+                                                                    size_t content_hash) {
+  std::lock_guard lock(offers_mu);
+  auto it = offers.find(path);
+  if (it == offers.end() || it->second.size != size || it->second.content_hash != content_hash) return std::nullopt;
+  std::vector<api::ManifestObject> objects = std::move(it->second.objects);
+  offers.erase(it);
+  return objects;
+}
+
 ManifestDirectorySource::ManifestDirectorySource(std::string path, std::string node_name,
                                                  std::chrono::milliseconds file_check_frequency, EventRecorder& events,
                                                  ManifestSink manifest_sink)
@@ -170,7 +207,10 @@ bool ManifestDirectorySource::Refresh(int dir_fd, const std::string& name, const
     return true;
   }
   empty_logged_.erase(file);
-  auto decoded = api::DecodeManifests(*content, file);
+  std::optional<std::vector<api::ManifestObject>> offered = TakeDecodedManifest(file, content->size(), hash);
+  if (!offered) ++decoded_files_;
+  auto decoded = offered ? Result<std::vector<api::ManifestObject>>(std::move(*offered))
+                         : api::DecodeManifests(*content, file);
   if (!decoded.ok()) {
     state.error = decoded.status().message();
     state.reported.clear();  // another content: reported again even if the message is the same
@@ -181,7 +221,7 @@ bool ManifestDirectorySource::Refresh(int dir_fd, const std::string& name, const
   state.objects = std::move(decoded).value();
   state.pods.clear();
   for (const auto& obj : state.objects) {
-    if (const auto* pod = std::get_if<api::Pod>(&obj.object)) {
+    if (const api::Pod* pod = obj.pod()) {
       api::Pod p = *pod;
       ApplyStaticPodDefaults(p, node_name_, file);
       state.pods.push_back(std::move(p));

@@ -22,7 +22,7 @@ api::Service NodePortService(const std::string& name, int32_t node_port) {
 
 kubelet::ManifestFile File(const std::string& path, const std::vector<api::Service>& services) {
   kubelet::ManifestFile file{path, {}, "", false};
-  for (const auto& s : services) file.objects.push_back({path, 0, 1, s});
+  for (const auto& s : services) file.objects.push_back({path, 0, 1, std::make_shared<const api::Service>(s)});
   return file;
 }
 

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "api/decode.h"
+#include "kubelet/config/manifest_source.h"
 #include "tests/support/reference_manifests.h"
 
 namespace kubenode::agent {
@@ -65,6 +67,54 @@ TEST_F(ManifestStoreTest, ApplyDoesNotDecodeFilesItKnowsAgain) {
   ASSERT_TRUE(lines.ok()) << lines.status().message();
   EXPECT_EQ(*lines, std::vector<std::string>{"service/d unchanged"}) << "d is now defined in applied_many.yaml";
   EXPECT_EQ(ManifestStore::decoded_files(), before + 1);
+}
+
+std::string ReadAll(const fs::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// What the manifest source would take for `path` as it is now (and the offer is gone after).
+std::optional<std::vector<api::ManifestObject>> TakeOffer(const fs::path& path) {
+  const std::string content = ReadAll(path);
+  return kubelet::TakeDecodedManifest(path.string(), content.size(), std::hash<std::string>{}(content));
+}
+
+// The objects apply hands to the manifest source for the file it wrote are exactly what the source would
+// decode from that file: same objects, file, document numbers and lines.
+TEST_F(ManifestStoreTest, ApplyOffersTheSourceWhatDecodingTheWrittenFileGives) {
+  ManifestStore store(dir_.string());
+  const std::string text = "# leading comment\n" + ServiceDoc("a", 80) + "---\n# about b\n\n" + ServiceDoc("b", 81) +
+                           "---\n" + kubenode::testing::kReferencePod;
+  ASSERT_TRUE(store.Apply(text, "mixed.yaml").ok());
+  const fs::path written = dir_ / "applied_mixed.yaml";
+  auto offered = TakeOffer(written);
+  ASSERT_TRUE(offered.has_value());
+  auto decoded = api::DecodeManifests(ReadAll(written), written.string());
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  ASSERT_EQ(offered->size(), decoded->size());
+  for (size_t i = 0; i < decoded->size(); ++i) {
+    const auto& want = (*decoded)[i];
+    const auto& got = (*offered)[i];
+    EXPECT_EQ(got.file, want.file);
+    EXPECT_EQ(got.document, want.document) << i;
+    EXPECT_EQ(got.line, want.line) << i;
+    ASSERT_EQ(got.pod() != nullptr, want.pod() != nullptr) << i;
+    if (want.pod()) EXPECT_TRUE(*got.pod() == *want.pod()) << i;
+    if (want.service()) EXPECT_TRUE(*got.service() == *want.service()) << i;
+  }
+  EXPECT_FALSE(TakeOffer(written).has_value());  // taken once
+}
+
+// A file holding documents an earlier apply wrote is not offered: this apply did not decode those.
+TEST_F(ManifestStoreTest, ApplyOffersNothingForAFileWithDocumentsItDidNotDecode) {
+  ManifestStore store(dir_.string());
+  ASSERT_TRUE(store.Apply(ServiceDoc("a", 80), "s.yaml").ok());
+  ASSERT_TRUE(TakeOffer(dir_ / "applied_s.yaml").has_value());
+  ASSERT_TRUE(store.Apply(ServiceDoc("b", 81), "s.yaml").ok());  // appended to the same file
+  EXPECT_FALSE(TakeOffer(dir_ / "applied_s.yaml").has_value());
+  ASSERT_TRUE(store.Apply(ServiceDoc("a", 90) + "---\n" + ServiceDoc("b", 91), "s.yaml").ok());  // both again
+  EXPECT_TRUE(TakeOffer(dir_ / "applied_s.yaml").has_value());
 }
 
 TEST_F(ManifestStoreTest, ApplyWritesOneFileAndReportsLikeKubectl) {

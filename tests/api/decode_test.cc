@@ -21,7 +21,7 @@ TEST(DecodeTest, ReferencePodGetsUpstreamDefaults) {
   EXPECT_EQ(objects[0].file, "nginx.yaml");
   EXPECT_EQ(objects[0].document, 0);
   EXPECT_EQ(objects[0].line, 1);
-  const Pod& pod = std::get<Pod>(objects[0].object);
+  const Pod& pod = *objects[0].pod();
   EXPECT_EQ(pod.metadata.name, "nginx");
   EXPECT_EQ(pod.metadata.ns, "default");
   EXPECT_EQ(pod.metadata.labels, (Labels{{"app", "nginx"}}));
@@ -41,7 +41,7 @@ TEST(DecodeTest, ReferencePodGetsUpstreamDefaults) {
 TEST(DecodeTest, ReferenceServiceGetsUpstreamDefaults) {
   auto objects = DecodeOk(kubenode::testing::kReferenceService, "service.yaml");
   ASSERT_EQ(objects.size(), 1u);
-  const Service& svc = std::get<Service>(objects[0].object);
+  const Service& svc = *objects[0].service();
   EXPECT_EQ(svc.metadata.name, "hello-service");
   EXPECT_EQ(svc.metadata.ns, "default");
   EXPECT_EQ(svc.spec.type, ServiceType::kNodePort);
@@ -64,10 +64,10 @@ TEST(DecodeTest, MultiDocumentSkipsEmptyDocumentsAndKeepsIndexes) {
   ASSERT_EQ(objects.size(), 2u);
   EXPECT_EQ(objects[0].document, 1);
   EXPECT_EQ(objects[0].line, 4);
-  EXPECT_TRUE(std::holds_alternative<Pod>(objects[0].object));
+  EXPECT_TRUE(objects[0].pod() != nullptr);
   EXPECT_EQ(objects[1].document, 2);
   EXPECT_EQ(objects[1].line, 9);
-  EXPECT_TRUE(std::holds_alternative<Service>(objects[1].object));
+  EXPECT_TRUE(objects[1].service() != nullptr);
 }
 
 TEST(DecodeTest, EmptyFileHasNoObjects) {
@@ -122,7 +122,7 @@ spec:
 )";
   auto objects = DecodeOk(kPod, "web.yaml");
   ASSERT_EQ(objects.size(), 1u);
-  const Pod& pod = std::get<Pod>(objects[0].object);
+  const Pod& pod = *objects[0].pod();
   EXPECT_EQ(pod.metadata.ns, "prod");
   EXPECT_EQ(pod.metadata.annotations, (Labels{{"note", "x"}}));
   EXPECT_EQ(pod.spec.restart_policy, RestartPolicy::kOnFailure);
@@ -189,7 +189,7 @@ TEST(DecodeTest, NonStrictIgnoresApiServerFields) {
             "server: document 0, line 4: spec.ipFamilies: unknown field \"ipFamilies\"");
   auto objects = DecodeOk(kFromServer, "server", {.strict = false});
   ASSERT_EQ(objects.size(), 1u);
-  const Service& svc = std::get<Service>(objects[0].object);
+  const Service& svc = *objects[0].service();
   EXPECT_EQ(svc.metadata.uid, "1234");
   ASSERT_TRUE(svc.metadata.creation_timestamp.has_value());
   EXPECT_EQ(std::chrono::system_clock::to_time_t(*svc.metadata.creation_timestamp), 1767225600);
@@ -221,7 +221,7 @@ TEST(DefaultsTest, HostNetworkCopiesContainerPortToHostPort) {
       "  containers: [{name: a, image: a:1, ports: [{containerPort: 9000}]}]\n",
       "h.yaml");
   ASSERT_EQ(objects.size(), 1u);
-  EXPECT_EQ(std::get<Pod>(objects[0].object).spec.containers[0].ports[0].host_port, 9000);
+  EXPECT_EQ(objects[0].pod()->spec.containers[0].ports[0].host_port, 9000);
 }
 
 }  // namespace

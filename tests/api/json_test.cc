@@ -19,7 +19,7 @@ Pod ReferencePod() {
       "spec: {containers: [{name: nginx, image: nginx:latest}]}\n",
       "nginx.yaml");
   EXPECT_TRUE(objects.ok()) << objects.status().message();
-  return std::get<Pod>(objects->at(0).object);
+  return *objects->at(0).pod();
 }
 
 TEST(JsonTest, ReferencePodAsJson) {

@@ -66,7 +66,7 @@ TEST(SchemaTest, ApiServerPodsDecodeLeniently) {
       "  hostUsers: false\n  futureField: {a: 1}\n",
       "api", {.strict = false});
   ASSERT_TRUE(result.ok()) << result.status().message();
-  const Pod& pod = std::get<Pod>((*result)[0].object);
+  const Pod& pod = *(*result)[0].pod();
   EXPECT_EQ(pod.source["spec"]["hostUsers"], false);
   EXPECT_FALSE(pod.source["spec"].contains("futureField"));
 }

@@ -152,7 +152,7 @@ spec:
     json served = json::parse(got.output);
     auto decoded = api::DecodeManifests(got.output, name, {.strict = true, .validate = true});
     ASSERT_TRUE(decoded.ok()) << decoded.status().message();
-    const api::Pod& pod = std::get<api::Pod>((*decoded)[0].object);
+    const api::Pod& pod = *(*decoded)[0].pod();
     served.erase("status");
     json printed = api::ToJson(pod);
     EXPECT_EQ(printed, served) << json::diff(served, printed).dump(1);

@@ -429,5 +429,33 @@ TEST_F(ManifestSourceTest, ManifestSinkGetsOnlyTheFilesThatChanged) {
   EXPECT_EQ(deliveries_, before);  // nothing changed: nothing delivered
 }
 
+// A file whose content was offered decoded (by `kubenode apply`, which wrote it) is not decoded again; an
+// offer for another content of that path is not used.
+TEST_F(ManifestSourceTest, OfferedDecodeOfTheFileIsTakenInsteadOfDecodingAgain) {
+  Start();
+  const std::string path = dir_ + "/a.yaml";
+  const std::string text = PodManifest("a");
+  auto decoded = api::DecodeManifests(text, path);
+  ASSERT_TRUE(decoded.ok());
+  OfferDecodedManifest(path, text.size(), std::hash<std::string>{}(text), *decoded);
+  Replace("a.yaml", text);
+  source_->SyncNow(snapshots_.Sink());  // delivers the pods whoever synced first
+  EXPECT_EQ(source_->decoded_files(), 0u);
+  {
+    std::lock_guard lock(files_mu_);
+    ASSERT_EQ(latest_[path].objects.size(), 1u);
+    EXPECT_EQ(latest_[path].objects[0].pod(), (*decoded)[0].pod());  // the very object offered
+  }
+  EXPECT_TRUE(Has({"a-node1"})(snapshots_.WaitFor(Has({"a-node1"}))));
+
+  // Offered for one content, another is written: the file is decoded as it is.
+  const std::string edited = PodManifest("b");
+  OfferDecodedManifest(path, text.size(), std::hash<std::string>{}(text), *decoded);
+  Replace("a.yaml", edited);
+  source_->SyncNow(snapshots_.Sink());  // delivers the pods whoever synced first
+  EXPECT_EQ(source_->decoded_files(), 1u);
+  EXPECT_TRUE(Has({"b-node1"})(snapshots_.WaitFor(Has({"b-node1"}))));
+}
+
 }  // namespace
 }  // namespace kubenode::kubelet

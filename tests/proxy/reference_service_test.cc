@@ -21,7 +21,7 @@ TEST(ReferenceServiceTest, FromManifestToRulesInputAndPrintedOutput) {
   Result<std::vector<api::ManifestObject>> objects = api::DecodeManifests(kubenode::testing::kReferenceService, "hello.yaml");
   ASSERT_TRUE(objects.ok()) << objects.status().message();
   ASSERT_EQ(objects->size(), 1u);
-  const api::Service& decoded = std::get<api::Service>(objects->front().object);
+  const api::Service& decoded = *objects->front().service();
 
   MemoryAllocationStore store;
   ServiceAllocatorOptions options;

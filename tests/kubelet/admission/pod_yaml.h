@@ -14,7 +14,7 @@ inline api::Pod PodFromYaml(const std::string& yaml) {
   auto objects = api::DecodeManifests(yaml, "test.yaml");
   EXPECT_TRUE(objects.ok()) << objects.status().message();
   if (!objects.ok() || objects->empty()) return {};
-  return std::get<api::Pod>(objects->front().object);
+  return *objects->front().pod();
 }
 
 // A pod with one container requesting `cpu` and `memory` ("" leaves the request out).

@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 api::Pod PodFrom(const std::string& yaml) {
   auto decoded = api::DecodeManifests(yaml, "pod.yaml");
   EXPECT_TRUE(decoded.ok()) << decoded.status().message();
-  return std::get<api::Pod>((*decoded)[0].object);
+  return *(*decoded)[0].pod();
 }
 
 // What the ServiceAccount admission plugin adds to every API pod.

@@ -11,7 +11,7 @@ namespace {
 api::Pod PodFrom(const std::string& yaml) {
   auto decoded = api::DecodeManifests(yaml, "pod.yaml");
   EXPECT_TRUE(decoded.ok()) << decoded.status().message();
-  return std::get<api::Pod>((*decoded)[0].object);
+  return *(*decoded)[0].pod();
 }
 
 constexpr char kPod[] = R"yaml(apiVersion: v1
