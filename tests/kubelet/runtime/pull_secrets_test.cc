@@ -104,7 +104,7 @@ spec:
 )yaml",
                                       "pod.yaml");
   EXPECT_TRUE(decoded.ok()) << decoded.status().message();
-  return std::get<api::Pod>((*decoded)[0].object);
+  return *(*decoded)[0].pod();
 }
 
 TEST(PullSecretsTest, ImagePullSecretsAreNoLongerAnUnsupportedField) {

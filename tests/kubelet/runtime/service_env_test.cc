@@ -23,7 +23,7 @@ class FakeServiceLister : public ServiceLister {
 api::Pod PodFrom(const std::string& yaml) {
   auto decoded = api::DecodeManifests(yaml, "pod.yaml");
   EXPECT_TRUE(decoded.ok()) << decoded.status().message();
-  return std::get<api::Pod>((*decoded)[0].object);
+  return *(*decoded)[0].pod();
 }
 
 std::map<std::string, std::string> AsMap(const std::vector<api::EnvVar>& env) {
