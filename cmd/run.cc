@@ -1,5 +1,6 @@
 #include "cmd/run.h"
 
+#include <malloc.h>
 #include <signal.h>
 
 #include <condition_variable>
@@ -147,6 +148,12 @@ int Cleanup() {
 }
 
 int Run(const agent::DaemonOptions& options) {
+  // glibc gives each thread that allocates concurrently its own arena (up to 8 per core), and memory freed in
+  // one is not reused by another: with the server's, workers' and informers' threads the daemon's RSS grew by
+  // 10 MB per 500 manifests dropped into the directory although the heap did not (fault test
+  // InvalidManifestFaultTest); two arenas keep RSS flat (35.2 -> 35.5 MB) at no measurable cost here. The
+  // environment's MALLOC_ARENA_MAX, when set, still wins.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
   // Block the stop signals in every thread; main waits for them with sigwait.
   sigset_t signals;
   sigemptyset(&signals);

@@ -220,13 +220,10 @@ namespace {
 // with the endpoints the control plane's EndpointSlice controller derives from the status kubenode reports.
 class ApiModeReferenceTest : public ApiModeTest {
  protected:
-  std::vector<std::string> DaemonFlags() const override {
-    return {"--cluster-cidr", RequiredEnv("KUBENODE_POD_SUBNET"), "--hostname-override", kNode, "--kubeconfig",
-            NodeKubeconfig()};
-  }
+  std::vector<std::string> DaemonFlags() const override { return FlagsWithProxy(); }
   void TearDown() override {
     DaemonFixture::TearDown();
-    RunCommand(std::string(KUBENODE_BINARY) + " run --cleanup");  // the proxy leaves its table, as kube-proxy
+    RemoveProxyTable();
   }
 };
 

@@ -20,13 +20,10 @@ constexpr char kNode[] = "kubenode-workloads-1";
 class ApiWorkloadsTest : public ApiNodeFixture<kNode> {
  protected:
   // The proxy is on (a Service test): the node's identity gets kube-proxy's role, as in api_mode_test.cc.
-  std::vector<std::string> DaemonFlags() const override {
-    return {"--cluster-cidr", RequiredEnv("KUBENODE_POD_SUBNET"), "--hostname-override", kNode, "--kubeconfig",
-            NodeKubeconfig()};
-  }
+  std::vector<std::string> DaemonFlags() const override { return FlagsWithProxy(); }
   void TearDown() override {
     DaemonFixture::TearDown();
-    RunCommand(std::string(KUBENODE_BINARY) + " run --cleanup");  // the proxy leaves its table, as kube-proxy
+    RemoveProxyTable();
   }
 
   // Names of the Deployment's pods in the API that are not being deleted.

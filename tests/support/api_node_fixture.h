@@ -45,6 +45,14 @@ class ApiNodeFixture : public DaemonFixture {
     return "authentication:\n  x509:\n    clientCAFile: " + control_plane_->dir() + "/pki/ca.crt\n";
   }
   static std::string NodeKubeconfig() { return control_plane_->dir() + "/node-" + kNodeName + ".kubeconfig"; }
+  // The kubelet and the proxy, for a test of Services: the node's identity then needs kube-proxy's role
+  // (clusterrolebinding kubenode:node-proxier), and the test's TearDown calls RemoveProxyTable().
+  std::vector<std::string> FlagsWithProxy() const {
+    return {"--cluster-cidr", RequiredEnv("KUBENODE_POD_SUBNET"), "--hostname-override", kNodeName, "--kubeconfig",
+            NodeKubeconfig()};
+  }
+  // The proxy leaves its table when it stops, as kube-proxy does; `run --cleanup` removes it.
+  static void RemoveProxyTable() { RunCommand(std::string(KUBENODE_BINARY) + " run --cleanup"); }
 
   // `kubectl ARGS -o json` as admin; null when kubectl failed.
   nlohmann::json KubectlJson(const std::string& args) {
