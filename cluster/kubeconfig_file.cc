@@ -138,7 +138,10 @@ Result<std::string> KubeconfigPath() {
   return std::string(home) + "/.kube/config";
 }
 
-Status MergeIntoKubeconfig(const std::string& path, std::string_view cluster, std::string_view admin_kubeconfig) {
+namespace {
+
+// Puts the first cluster and user of `admin` into `doc` as ContextName(cluster), current.
+Status MergeAdmin(json& doc, std::string_view cluster, std::string_view admin_kubeconfig) {
   Result<json> admin = ParseKubeconfig(admin_kubeconfig, "admin kubeconfig");
   if (!admin.ok()) return admin.status();
   auto first = [&](const char* key, const char* field) -> const json* {
@@ -151,19 +154,31 @@ Status MergeIntoKubeconfig(const std::string& path, std::string_view cluster, st
   const json* user_entry = first("users", "user");
   if (cluster_entry == nullptr) return Status::Error("admin kubeconfig: no cluster");
   if (user_entry == nullptr) return Status::Error("admin kubeconfig: no user");
+  const std::string name = ContextName(cluster);
+  if (!doc.contains("apiVersion")) doc["apiVersion"] = "v1";
+  if (!doc.contains("kind")) doc["kind"] = "Config";
+  if (!doc.contains("preferences")) doc["preferences"] = json::object();
+  Upsert(doc, "clusters", {{"name", name}, {"cluster", *cluster_entry}});
+  Upsert(doc, "users", {{"name", name}, {"user", *user_entry}});
+  Upsert(doc, "contexts", {{"name", name}, {"context", {{"cluster", name}, {"user", name}}}});
+  doc["current-context"] = name;
+  return Status();
+}
 
+}  // namespace
+
+Status MergeIntoKubeconfig(const std::string& path, std::string_view cluster, std::string_view admin_kubeconfig) {
   bool exists = false;
   Result<json> doc = ReadKubeconfig(path, exists);
   if (!doc.ok()) return doc.status();
-  const std::string name = ContextName(cluster);
-  if (!doc->contains("apiVersion")) (*doc)["apiVersion"] = "v1";
-  if (!doc->contains("kind")) (*doc)["kind"] = "Config";
-  if (!doc->contains("preferences")) (*doc)["preferences"] = json::object();
-  Upsert(*doc, "clusters", {{"name", name}, {"cluster", *cluster_entry}});
-  Upsert(*doc, "users", {{"name", name}, {"user", *user_entry}});
-  Upsert(*doc, "contexts", {{"name", name}, {"context", {{"cluster", name}, {"user", name}}}});
-  (*doc)["current-context"] = name;
+  if (Status s = MergeAdmin(*doc, cluster, admin_kubeconfig); !s.ok()) return s;
   return Write(path, *doc, exists).WithContext("kubeconfig " + path);
+}
+
+Result<std::string> StandaloneKubeconfig(std::string_view cluster, std::string_view admin_kubeconfig) {
+  json doc = json::object();
+  if (Status s = MergeAdmin(doc, cluster, admin_kubeconfig); !s.ok()) return s;
+  return api::ToYaml(doc);
 }
 
 Status RemoveFromKubeconfig(const std::string& path, std::string_view cluster) {

@@ -20,6 +20,10 @@ Result<std::string> KubeconfigPath();
 // into the kubeconfig at `path` (created 0600 when missing) as ContextName(cluster), and sets current-context.
 Status MergeIntoKubeconfig(const std::string& path, std::string_view cluster, std::string_view admin_kubeconfig);
 
+// `admin_kubeconfig` on its own with its first cluster and user renamed ContextName(cluster) and that
+// context current: what `kubenode cluster get kubeconfig` prints, as `kind get kubeconfig`.
+Result<std::string> StandaloneKubeconfig(std::string_view cluster, std::string_view admin_kubeconfig);
+
 // Removes ContextName(cluster)'s entries from `path`; unsets current-context when it was that context. OK
 // when the file or the entries do not exist.
 Status RemoveFromKubeconfig(const std::string& path, std::string_view cluster);

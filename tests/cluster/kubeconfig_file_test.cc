@@ -147,7 +147,8 @@ TEST_F(KubeconfigFileTest, ABrokenKubeconfigIsAnErrorNamingItAndIsLeftAlone) {
   std::ostringstream text;
   text << in.rdbuf();
   EXPECT_EQ(text.str(), "clusters: [\n");
-  EXPECT_EQ(MergeIntoKubeconfig(path_, "a", "kind: Config\n").message(), "admin kubeconfig: no cluster");
+  EXPECT_EQ(MergeIntoKubeconfig(root_ + "/fresh", "a", "kind: Config\n").message(), "admin kubeconfig: no cluster");
+  EXPECT_FALSE(fs::exists(root_ + "/fresh"));
 }
 
 TEST_F(KubeconfigFileTest, PathIsTheFirstOfKubeconfigElseHome) {
@@ -161,6 +162,23 @@ TEST_F(KubeconfigFileTest, PathIsTheFirstOfKubeconfigElseHome) {
   EXPECT_EQ(*KubeconfigPath(), "/home/u/.kube/config");
   if (old_kc) setenv("KUBECONFIG", saved_kc.c_str(), 1);
   setenv("HOME", saved_home.c_str(), 1);
+}
+
+}  // namespace
+}  // namespace kubenode::cluster
+
+namespace kubenode::cluster {
+namespace {
+
+TEST(StandaloneKubeconfigTest, RenamesTheAdminEntriesAndMakesThemCurrent) {
+  Result<std::string> text = StandaloneKubeconfig("hello-world", kAdmin);
+  ASSERT_TRUE(text.ok()) << text.status().message();
+  YAML::Node doc = YAML::Load(*text);
+  EXPECT_EQ(doc["current-context"].as<std::string>(), "kubenode-hello-world");
+  EXPECT_EQ(doc["clusters"].size(), 1u);
+  EXPECT_EQ(doc["clusters"][0]["name"].as<std::string>(), "kubenode-hello-world");
+  EXPECT_EQ(doc["users"][0]["user"]["client-certificate-data"].as<std::string>(), "Q0VSVA==");
+  EXPECT_EQ(doc["contexts"][0]["context"]["user"].as<std::string>(), "kubenode-hello-world");
 }
 
 }  // namespace
