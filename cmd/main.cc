@@ -6,6 +6,7 @@
 
 #include "agent/local_api.h"
 #include "cmd/cli.h"
+#include "cmd/cluster.h"
 #include "cmd/run.h"
 
 namespace {
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
 
   kubenode::cmd::AddRunCommand(app, flags.runtime_endpoint, flags.socket, exit_code);
+  kubenode::cmd::AddClusterCommand(app, exit_code);
 
   // get RESOURCE [NAME] [-o wide|json|yaml]
   std::string get_resource, get_name, get_output;
