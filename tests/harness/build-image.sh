@@ -63,11 +63,12 @@ spec_pause() {
   IMG_REPO=library/pause IMG_TAG=3.9
   IMG_ENTRYPOINT=(/pause) IMG_CMD=() IMG_ENV=("PATH=/") IMG_PORTS=() IMG_STOPSIGNAL=""
 }
-inputs_pause() { echo "$HARNESS_DIR/pause/pause.c"; }
+# The product's own pause program (kubenode embeds it for `cluster create`); the harness builds the same source.
+inputs_pause() { echo "$HARNESS_DIR/../../cluster/pause/pause.c"; }
 populate_pause() {
   local root=$1
-  gcc -static -Os -s -Wall -Wextra -o "$root/pause" "$HARNESS_DIR/pause/pause.c" ||
-    die "compiling pause/pause.c failed (needs gcc and the static libc: build-essential)"
+  gcc -static -Os -s -Wall -Wextra -o "$root/pause" "$(inputs_pause)" ||
+    die "compiling cluster/pause/pause.c failed (needs gcc and the static libc: build-essential)"
   chmod 0755 "$root/pause"
 }
 
