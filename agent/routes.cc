@@ -3,6 +3,7 @@
 #include <linux/netfilter.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "server/cri_log.h"
 #include "agent/daemon_parts.h"
@@ -205,6 +206,35 @@ Reply Logs(Daemon::Parts& p, const Args& a) {
   return Reply::Ok(*text);
 }
 
+// `kubenode exec POD [-c C] -- CMD...` in any mode: one command through CRI ExecSync, its stdout, stderr and exit
+// code as `kubectl exec` reports them. No stdin or TTY (those need the streaming server: `kubectl exec -it`
+// through :10250), and a bound below the CLI's 60 s request timeout.
+constexpr std::chrono::seconds kCliExecTimeout{50};
+
+Reply Exec(Daemon::Parts& p, const Args& a, const json& request) {
+  auto it = request.find("command");
+  std::vector<std::string> command;
+  if (it != request.end() && it->is_array()) {
+    for (const json& word : *it) {
+      if (!word.is_string()) return Reply::Error("error: request field \"command\": must be an array of strings");
+      command.push_back(word.get<std::string>());
+    }
+  }
+  if (command.empty()) return Reply::Error("error: you must specify at least one command for the container");
+  auto pod = p.kubelet.GetPod(a.ns, a.name);
+  if (!pod) return Reply::Error("Error from server (NotFound): pods \"" + a.name + "\" not found");
+  auto id = LogContainerId(*pod, a.container, false);
+  if (!id.ok()) return Reply::Error("error: " + id.status().message());
+  auto result = p.runtime.ExecSync(*id, command, kCliExecTimeout);
+  if (!result.ok()) return Reply::Error("error: " + result.status().message());
+  Reply reply{result->exit_code, result->stdout_data, result->stderr_data};
+  if (result->exit_code != 0) {
+    if (!reply.err.empty() && reply.err.back() != '\n') reply.err += '\n';
+    reply.err += "command terminated with exit code " + std::to_string(result->exit_code);
+  }
+  return reply;
+}
+
 Reply ProxyDump(Daemon::Parts& p) {
   if (!p.backend) return Reply::Error("the proxy is not running (kubenode run --no-proxy)");
   auto table = p.backend->Dump(NFPROTO_IPV4, proxy::kProxyTable);
@@ -239,6 +269,11 @@ void AddRoutes(Daemon::Parts& p) {
   p.local_api.Route("apply", WithArgs([&p](const Args& a) { return ApplyOrDelete(p, a, true); }));
   p.local_api.Route("delete", WithArgs([&p](const Args& a) { return ApplyOrDelete(p, a, false); }));
   p.local_api.Route("logs", WithArgs([&p](const Args& a) { return Logs(p, a); }));
+  p.local_api.Route("exec", [&p](const json& request) {
+    auto args = ReadArgs(request);
+    if (!args.ok()) return Reply::Error("error: " + args.status().message());
+    return Exec(p, *args, request);
+  });
   p.local_api.Route("proxy dump", [&p](const json&) { return ProxyDump(p); });
 }
 

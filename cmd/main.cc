@@ -107,6 +107,21 @@ int main(int argc, char** argv) {
                             : kubenode::cmd::RunRemote(flags.socket, request);
   });
 
+  // exec POD [-c CONTAINER] -- COMMAND [ARGS...]
+  std::string exec_pod, exec_container;
+  std::vector<std::string> exec_command;
+  CLI::App* exec = app.add_subcommand("exec", "Run a command in a container (no stdin or TTY; output and exit code)");
+  exec->add_option("pod", exec_pod, "The pod's name")->required();
+  exec->add_option("command", exec_command, "The command and its arguments, after --")->required();
+  exec->add_option("-c,--container", exec_container, "Container name (default: the only one)");
+  exec->callback([&] {
+    exit_code = kubenode::cmd::RunRemote(flags.socket, {{"route", "exec"},
+                                                        {"namespace", flags.ns},
+                                                        {"name", exec_pod},
+                                                        {"container", exec_container},
+                                                        {"command", exec_command}});
+  });
+
   // apply -f FILE / delete -f FILE
   std::string apply_file, delete_file;
   CLI::App* apply = app.add_subcommand("apply", "Validate FILE, then write its objects into the manifest directory");

@@ -166,5 +166,33 @@ spec:
   EXPECT_NE(running.output.find("\"name\":\"main\""), std::string::npos) << running.output;
 }
 
+// `kubenode exec` (any mode, through the local socket and CRI ExecSync): output, stderr and exit code as kubectl
+// prints them; -c picks the container; errors name the pod or container.
+TEST_F(StandaloneServerTest, KubenodeExecRunsACommandAndReturnsItsExitCode) {
+  WriteManifest("shell.yaml", R"(apiVersion: v1
+kind: Pod
+metadata: {name: shell}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - {name: main, image: "busybox:latest", imagePullPolicy: IfNotPresent, command: [sleep, "3600"]}
+  - {name: side, image: "busybox:latest", imagePullPolicy: IfNotPresent, command: [sleep, "3600"]}
+)");
+  const std::string pod = PodName("shell");
+  WaitForRunning(pod);
+  CommandResult hostname = Cli("exec " + pod + " -c main -- cat /etc/hostname");
+  EXPECT_EQ(hostname.exit_code, 0) << hostname.output;
+  EXPECT_EQ(hostname.output, pod + "\n");  // a pod's hostname is its name
+  CommandResult failing = Cli("exec " + pod + " -c side -- sh -c 'echo out; echo err >&2; exit 3'");
+  EXPECT_EQ(failing.exit_code, 3) << failing.output;
+  EXPECT_NE(failing.output.find("out\n"), std::string::npos) << failing.output;
+  EXPECT_NE(failing.output.find("err\ncommand terminated with exit code 3\n"), std::string::npos) << failing.output;
+  CommandResult no_container = Cli("exec " + pod + " -- true");
+  EXPECT_NE(no_container.exit_code, 0);
+  EXPECT_NE(no_container.output.find("a container name must be specified"), std::string::npos) << no_container.output;
+  CommandResult no_pod = Cli("exec nope -- true");
+  EXPECT_NE(no_pod.output.find("pods \"nope\" not found"), std::string::npos) << no_pod.output;
+}
+
 }  // namespace
 }  // namespace kubenode::testing
