@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "agent/daemon_parts.h"
+#include "agent/proxy_healthz.h"
 #include "base/log.h"
 #include "proxy/sysctl.h"
 #include "systemd/notify.h"
@@ -25,6 +26,29 @@ std::unique_ptr<cri::GrpcRuntimeService> ImageRuntime(const DaemonOptions& optio
 
 // Under systemd's watchdog (WatchdogSec=), pings only while the kubelet's relist and the proxy's sync loop
 // make progress (systemd/watchdog.h).
+// kube-proxy's /healthz on healthzBindAddress. As upstream, a port that cannot be bound is logged and the
+// proxy runs on without it (two nodes in one network namespace, as in tests, share one port).
+void StartProxyHealthz(Daemon::Parts& p) {
+  const std::string& bind = p.options.proxy_healthz_bind_address;
+  if (!p.proxy_runner || bind.empty()) return;
+  const size_t colon = bind.rfind(':');
+  std::string address = bind.substr(0, colon);
+  if (address.size() >= 2 && address.front() == '[') address = address.substr(1, address.size() - 2);
+  const int port = std::atoi(bind.c_str() + colon + 1);
+  const auto limit = 2 * p.options.proxy_sync_period;  // as the watchdog's check: twice the sync period
+  p.proxy_healthz_router.Add("GET", "/healthz", [&p, limit](server::Exchange& e) {
+    e.Respond(ProxyHealthzResponse(p.proxy_runner->Health(limit), p.proxy_runner->LastSuccess(),
+                                   std::chrono::system_clock::now()));
+  });
+  p.proxy_healthz = std::make_unique<server::Server>(
+      server::ServerOptions{.name = "kube-proxy healthz", .address = address, .port = port}, p.proxy_healthz_router,
+      nullptr);
+  if (Status s = p.proxy_healthz->Start(); !s.ok()) {
+    Logger("proxy")->error("healthz server on {}: {} (the proxy runs without it)", bind, s.message());
+    p.proxy_healthz.reset();
+  }
+}
+
 void StartWatchdog(Daemon::Parts& p) {
   auto interval = systemd::WatchdogPingInterval();
   if (!interval) return;
@@ -209,6 +233,7 @@ Status Daemon::Start() {
     return s.WithContext("kubelet");
   }
   if (p.proxy_runner) p.proxy_runner->Start();
+  StartProxyHealthz(p);
   StartWatchdog(p);
   NotifyReadyAfterFirstSyncs(p);
   log->info("kubenode running on node {} ({}), manifests in {}", options_.kubelet.node_name,
@@ -221,6 +246,7 @@ void Daemon::Stop() {
   systemd::NotifyStopping();
   if (parts_->watchdog) parts_->watchdog->Stop();
   if (parts_->kubelet_servers) parts_->kubelet_servers->Stop();
+  if (parts_->proxy_healthz) parts_->proxy_healthz->Stop();
   parts_->local_api.Stop();
   if (parts_->proxy_runner) parts_->proxy_runner->Stop();
   StopApiMode(*parts_);

@@ -66,6 +66,7 @@ struct DaemonOptions {
   int32_t masquerade_bit = 14;                             // nftables.masqueradeBit
   bool masquerade_all = false;                             // nftables.masqueradeAll
   std::vector<std::string> node_port_addresses;            // nodePortAddresses (empty: all, incl. 127.0.0.1)
+  std::string proxy_healthz_bind_address = "0.0.0.0:10256";  // healthzBindAddress; "" disables
   KubeletServerOptions server;
 };
 

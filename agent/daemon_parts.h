@@ -85,6 +85,8 @@ struct Daemon::Parts {
 
   LocalApiServer local_api;
   std::unique_ptr<KubeletServers> kubelet_servers;  // :10250 and :10248
+  server::Router proxy_healthz_router;
+  std::unique_ptr<server::Server> proxy_healthz;    // kube-proxy's :10256 (null with --no-proxy or "")
   std::unique_ptr<systemd::Watchdog> watchdog;  // only under systemd's WatchdogSec=
 
   // READY=1 waits for the kubelet's first pod sync (and the proxy's first rule sync).

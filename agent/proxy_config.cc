@@ -22,8 +22,6 @@ constexpr char kNotSupported[] = "field not supported by kubenode";
 
 constexpr int32_t kHealthzPort = 10256;
 constexpr int32_t kMetricsPort = 10249;
-constexpr char kDefaultHealthz[] = "0.0.0.0:10256";
-constexpr char kDefaultHealthz6[] = "[::]:10256";
 constexpr char kDefaultMetrics[] = "127.0.0.1:10249";
 constexpr char kDefaultMetrics6[] = "[::1]:10249";
 
@@ -124,7 +122,7 @@ ProxyFileValues DecodeProxy(ConfigDocument& doc, ProxyConfig& c) {
                {"healthzBindAddress",
                 [&](auto& v, auto& p) {
                   std::string value;
-                  if (r.String(v, p, value) && !value.empty()) {
+                  if (r.String(v, p, value)) {  // "" turns the healthz server off, as upstream
                     c.healthz_bind_address = value;
                     file.healthz_set = true;
                   }
@@ -171,16 +169,16 @@ void DefaultAndValidateProxy(ConfigDocument& doc, const ProxyFileValues& file, P
     doc.Add(Invalid("bindAddress", c.bind_address, "must be a valid IP address"));
   } else {
     const bool v6 = IsIPv6(c.bind_address);
-    c.healthz_bind_address = file.healthz_set ? WithPort(c.healthz_bind_address, kHealthzPort)
-                                              : (v6 ? "[::]:" : "0.0.0.0:") + std::to_string(kHealthzPort);
+    if (!file.healthz_set) {
+      c.healthz_bind_address = (v6 ? "[::]:" : "0.0.0.0:") + std::to_string(kHealthzPort);
+    } else if (!c.healthz_bind_address.empty()) {
+      c.healthz_bind_address = WithPort(c.healthz_bind_address, kHealthzPort);
+    }
     c.metrics_bind_address = file.metrics_set ? WithPort(c.metrics_bind_address, kMetricsPort)
                                               : (v6 ? "[::1]:" : "127.0.0.1:") + std::to_string(kMetricsPort);
   }
-  if (!IsHostPort(c.healthz_bind_address)) {
+  if (!c.healthz_bind_address.empty() && !IsHostPort(c.healthz_bind_address)) {
     doc.Add(Invalid("healthzBindAddress", c.healthz_bind_address, "must be IP:port"));
-  } else if (file.healthz_set && c.healthz_bind_address != kDefaultHealthz && c.healthz_bind_address != kDefaultHealthz6) {
-    // No healthz server is run: only the defaults (documented as not served) or "" (off) are accepted.
-    doc.Add({"healthzBindAddress", std::string(kNotSupported) + " (no healthz server; leave it unset or \"\")"});
   }
   if (!IsHostPort(c.metrics_bind_address)) {
     doc.Add(Invalid("metricsBindAddress", c.metrics_bind_address, "must be IP:port"));

@@ -10,9 +10,10 @@
 //   mode ("" or nftables), detectLocalMode ("" or ClusterCIDR: what clusterCIDR does).
 // - bindAddress only chooses the defaults of the two addresses below (as upstream, where it binds nothing
 //   in nftables mode).
-// - healthzBindAddress, metricsBindAddress: no healthz or metrics server is run. The defaults
-//   (0.0.0.0:10256 / 127.0.0.1:10249, or the IPv6 ones) and "" pass and are not served; any other value is
-//   "field not supported by kubenode".
+// - healthzBindAddress: kube-proxy's /healthz (plain HTTP, upstream's JSON body; "" turns it off).
+// - metricsBindAddress: no metrics server is run (the kubeproxy_* metrics are on the kubelet server's
+//   /metrics). The defaults (127.0.0.1:10249, or the IPv6 one) and "" pass and are not served; any other value
+//   is "field not supported by kubenode".
 // - accepted without effect, by design: iptables, ipvs, winkernel, windowsRunAsService (other modes and
 //   platforms: upstream ignores them in nftables mode too), clientConnection and configSyncPeriod (the
 //   API-server connection; kubenode reads manifests). Logged at debug level.

@@ -35,6 +35,11 @@ Status ProxyRunner::Health(std::chrono::milliseconds timeout) const {
                        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) + "s)");
 }
 
+std::optional<std::chrono::system_clock::time_point> ProxyRunner::LastSuccess() const {
+  std::lock_guard lock(mu_);
+  return last_success_;
+}
+
 bool ProxyRunner::WaitFirstSync(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   return cv_.wait_for(lock, timeout, [&] { return synced_once_ || stopping_; }) && synced_once_;
@@ -150,6 +155,7 @@ void ProxyRunner::SyncOnce(bool periodic, std::chrono::steady_clock::time_point&
     due_since_.reset();
     if (pending_) MarkDue();
     synced_once_ = true;
+    last_success_ = std::chrono::system_clock::now();
   }
   cv_.notify_all();
   if (stats.element_ops + stats.other_ops > 0 || stats.full_resync) {

@@ -43,6 +43,8 @@ class ProxyRunner {
   // As kube-proxy's healthz: an error once a sync has been due (a change, the periodic check, a retry) for
   // longer than `timeout` without one succeeding, e.g. the loop is stuck or every sync fails.
   Status Health(std::chrono::milliseconds timeout) const;
+  // When the last sync succeeded (wall clock), for kube-proxy's /healthz body; empty before the first.
+  std::optional<std::chrono::system_clock::time_point> LastSuccess() const;
   // Waits until the first sync succeeded (READY=1 waits for it); false if `timeout` passed first.
   bool WaitFirstSync(std::chrono::milliseconds timeout);
 
@@ -61,6 +63,7 @@ class ProxyRunner {
   std::mutex proxier_mu_;
   std::optional<std::chrono::steady_clock::time_point> due_since_;  // oldest sync due and not yet done
   bool synced_once_ = false;
+  std::optional<std::chrono::system_clock::time_point> last_success_;
   std::condition_variable cv_;
   bool pending_ = true;
   int failures_ = 0;  // failed syncs in a row (sync thread only)

@@ -128,6 +128,7 @@ Result<agent::DaemonOptions> BuildOptions(const CLI::App& run, const RunFlags& f
   o.state_dir = f.state_dir;
   o.proxy_sync_period = Millis(pc.nftables.sync_period);
   o.proxy_min_sync_period = Millis(pc.nftables.min_sync_period);
+  o.proxy_healthz_bind_address = pc.healthz_bind_address;
   o.masquerade_bit = pc.nftables.masquerade_bit;
   o.masquerade_all = pc.nftables.masquerade_all;
   o.node_port_addresses = pc.node_port_addresses;

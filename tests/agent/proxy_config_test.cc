@@ -75,6 +75,15 @@ serviceNodePortRange: 31000-31999
   EXPECT_EQ(c->service_node_port_range, (NodePortRange{31000, 31999}));
 }
 
+TEST(ProxyConfigTest, HealthzBindAddressIsServedWhereSetAndEmptyTurnsItOff) {
+  Result<ProxyConfig> custom = Parse("healthzBindAddress: 127.0.0.1:18256\n");
+  ASSERT_TRUE(custom.ok()) << custom.status().message();
+  EXPECT_EQ(custom->healthz_bind_address, "127.0.0.1:18256");
+  Result<ProxyConfig> off = Parse("healthzBindAddress: \"\"\n");
+  ASSERT_TRUE(off.ok()) << off.status().message();
+  EXPECT_EQ(off->healthz_bind_address, "");
+}
+
 TEST(ProxyConfigTest, IPv6BindAddressChangesDefaultAddresses) {
   Result<ProxyConfig> c = Parse("bindAddress: \"::\"\nhealthzBindAddress: \"::\"\n");
   ASSERT_TRUE(c.ok()) << c.status().message();
@@ -137,8 +146,6 @@ healthzBindAddress: 127.0.0.1:8080
 metricsBindAddress: 0.0.0.0:9999
 nodePortAddresses: ["::1/128"]
 )"),
-            "proxy.yaml: line 4: healthzBindAddress: field not supported by kubenode (no healthz server; leave it "
-            "unset or \"\")\n"
             "proxy.yaml: line 5: metricsBindAddress: field not supported by kubenode (no metrics server; leave it "
             "unset or \"\")\n"
             "proxy.yaml: line 3: detectLocalMode: field not supported by kubenode (only ClusterCIDR, the pod CIDR)\n"
